@@ -1,0 +1,65 @@
+#!/bin/bash
+# Builds build/qrun: static (musl), stripped, mode 0755. One recipe for every
+# machine: Dockerfile.build runs this same script.
+#
+#   ./build.sh [--werror]
+#
+# Run as root it installs the Debian packages it needs; run as a normal user
+# it names the missing ones and stops. --werror (implied when CI is set) makes
+# compiler warnings errors. Also builds build/rootfs, a busybox rootfs for the
+# examples.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+werror=${CI:+1}
+for arg in "$@"; do
+        case $arg in
+        --werror) werror=1 ;;
+        -h | --help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) echo "build.sh: unknown option $arg" >&2; exit 2 ;;
+        esac
+done
+
+# ---- dependencies ----
+packages=(musl-tools libinih-dev linux-libc-dev busybox-static binutils gcc)
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" -ne 0 ]; then
+                echo "build.sh: missing Debian packages: ${missing[*]}" >&2
+                echo "build.sh: as root: apt-get install ${missing[*]}" >&2
+                exit 1
+        fi
+        echo "build.sh: installing: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+                { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }
+fi
+
+# ---- headers for musl: inih's and the kernel's, nothing else from glibc ----
+multiarch=$(gcc -print-multiarch)
+mkdir -p build/include
+ln -sfn /usr/include/ini.h build/include/ini.h
+ln -sfn /usr/include/linux build/include/linux
+ln -sfn /usr/include/asm-generic build/include/asm-generic
+ln -sfn "/usr/include/$multiarch/asm" build/include/asm
+
+# ---- compile ----
+CFLAGS=(-std=gnu11 -O2 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+        -Wno-missing-field-initializers -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections
+        -fstack-protector-strong -Ibuild/include)
+[ -n "$werror" ] && CFLAGS+=(-Werror)
+LDFLAGS=(-static -s -Wl,--gc-sections)
+sources=(launcher.c modules/*.c)
+musl-gcc "${CFLAGS[@]}" "${sources[@]}" "/usr/lib/$multiarch/libinih.a" "${LDFLAGS[@]}" -o build/qrun.tmp
+chmod 0755 build/qrun.tmp
+mv -f build/qrun.tmp build/qrun
+echo "build.sh: built build/qrun ($(stat -c %s build/qrun) bytes)"
+
+# ---- the examples' rootfs ----
+if [ ! -x build/rootfs/bin/busybox ]; then
+        tools/mkrootfs.sh build/rootfs
+        echo "build.sh: built build/rootfs (busybox)"
+fi

@@ -1,0 +1,128 @@
+/*
+ * qrun: run a command in a sandbox described by an INI manifest, as an
+ * unprivileged user, with as little start-up work as possible.
+ *
+ * This file is the whole setup order, top to bottom. Three processes take part:
+ *
+ *   monitor: qrun's own process; stays outside the container
+ *     1. refuse elevated privileges, close inherited descriptors
+ *     2. read the command line and the manifest and validate all of it (this
+ *        opens the rootfs once); nothing on the system is touched before this
+ *     3. block the forwarded signals, unshare the user namespace together with
+ *        pid/ipc/uts (and net if asked), write the id maps, bring up loopback
+ *     4. fork the container's first process, then forward signals, enforce the
+ *        timeout and turn its end into qrun's exit status
+ *   container's first process: pid 1 when there is a pid namespace
+ *     5. die with the monitor, chroot into the rootfs, set the hostname
+ *     6. with a pid namespace: become the minimal init and start the command;
+ *        without one: become the command
+ *   command
+ *     7. new session, rlimits, umask, capabilities, no_new_privs, descriptors,
+ *        the caller's signal mask, exec (the seccomp filter will be the last
+ *        step before exec)
+ *
+ * There is no mount namespace (chroot instead) and no network namespace unless
+ * asked: both are the expensive ones to create and tear down.
+ */
+#define _GNU_SOURCE
+#include "modules/cli.h"
+#include "modules/common.h"
+#include "modules/config.h"
+#include "modules/errpipe.h"
+#include "modules/init.h"
+#include "modules/manifest.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static struct config cfg;
+
+/* Reads and validates everything, or exits 125 listing every problem. */
+static void load_configuration(const struct options *opts)
+{
+        struct diag d = {0};
+        config_init(&cfg);
+        cfg.check_only = opts->check;
+        manifest_load(&cfg, opts->manifest, &d);
+        for (size_t i = 0; i < opts->nsets; i++)
+                manifest_override(&cfg, opts->sets[i], &d);
+        if (opts->command)
+                process_set_cli_command(&cfg.process, opts->command);
+        if (d.errors == 0)
+                manifest_validate(&cfg, &d);
+        if (d.errors) {
+                diag_finish(&d);
+                exit(EXIT_QRUN_FAILED);
+        }
+}
+
+/* The command's process: the last steps, then exec. Never returns. */
+static void run_command(void *unused)
+{
+        (void)unused;
+        uint64_t started = step_start();
+        process_new_session();
+        limits_apply(&cfg.limits);
+        process_apply_umask(&cfg.process);
+        userns_drop_capabilities(&cfg.user); /* needs CAP_SETPCAP: before no_new_privs */
+        process_set_no_new_privs();
+        process_close_extra_fds();
+        verbose_step("command", started,
+                     "new session, limits, umask, capabilities, no_new_privs, descriptors");
+        signals_restore();
+        process_exec(&cfg.process);
+}
+
+/* The container's first process, already inside the new namespaces. */
+_Noreturn static void container_main(void)
+{
+        errpipe_child_side();
+        init_die_with_monitor();
+        rootfs_enter(&cfg.rootfs, cfg.process.cwd, cfg.process.cwd_loc);
+        namespaces_set_hostname(&cfg.ns, cfg.process.hostname);
+        if (cfg.ns.pid)
+                init_run(run_command, NULL);
+        run_command(NULL);
+        _exit(EXIT_QRUN_FAILED); /* not reached */
+}
+
+int main(int argc, char **argv)
+{
+        userns_refuse_elevated_privileges();
+        process_sanitize_fds();
+
+        struct options opts;
+        cli_parse(argc, argv, &opts);
+        verbose = opts.verbose;
+        uint64_t started = step_start();
+        load_configuration(&opts);
+        if (opts.check) {
+                manifest_print(&cfg, stdout);
+                return fflush(stdout) == 0 ? 0 : EXIT_QRUN_FAILED;
+        }
+        verbose_step("manifest", started, "%s read and validated", cfg.manifest_path);
+
+        uint64_t step = step_start();
+        signals_block();
+        userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns));
+        verbose_step("userns", step, "user namespace%s%s%s%s, id maps written",
+                     cfg.ns.pid ? " + pid" : "", cfg.ns.ipc ? " + ipc" : "",
+                     cfg.ns.uts ? " + uts" : "", cfg.ns.net ? " + net" : "");
+        namespaces_setup_network(&cfg.ns);
+
+        step = step_start();
+        errpipe_open();
+        pid_t child = fork();
+        if (child < 0)
+                die("setup", errno, "unable to fork");
+        if (child == 0)
+                container_main();
+        errpipe_parent_side();
+        verbose_step("fork", step, "container process %d", (int)child);
+
+        int status = monitor_run(child, cfg.ns.pid, cfg.limits.timeout_ms);
+        verbose_step("total", started, "exit status %d", status);
+        return status;
+}

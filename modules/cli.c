@@ -1,0 +1,88 @@
+#include "cli.h"
+#include "common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+        "Usage: qrun [OPTIONS] MANIFEST [-- CMD [ARG...]]\n"
+        "Run a command in the sandbox MANIFEST describes, as an unprivileged user.\n"
+        "\n"
+        "  -s, --set SECTION.KEY=VALUE  override a manifest value (repeatable)\n"
+        "      --check                  validate the manifest and rootfs, print the\n"
+        "                               effective configuration, create nothing\n"
+        "  -v, --verbose                print each setup step and its duration\n"
+        "  -h, --help                   print this help\n"
+        "  -V, --version                print the version\n"
+        "\n"
+        "CMD after -- replaces the manifest's [process] command and args.\n"
+        "Exit status: the command's, 128+N if it died of signal N, 124 on timeout,\n"
+        "125 if qrun failed, 126 if CMD is not executable, 127 if it is not found.\n";
+
+__attribute__((format(printf, 1, 2))) _Noreturn static void usage_error(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("qrun: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputs(" (see qrun --help)\n", stderr);
+        exit(EXIT_QRUN_FAILED);
+}
+
+/* The value of an option that takes one: "--set=X", "-sX" or the next argument. */
+static const char *option_value(int argc, char **argv, int *i, const char *attached)
+{
+        if (attached)
+                return attached;
+        if (*i + 1 >= argc)
+                usage_error("option %s needs a value", argv[*i]);
+        return argv[++*i];
+}
+
+static bool is(const char *arg, const char *short_opt, const char *long_opt)
+{
+        return (short_opt && !strcmp(arg, short_opt)) || (long_opt && !strcmp(arg, long_opt));
+}
+
+void cli_parse(int argc, char **argv, struct options *o)
+{
+        *o = (struct options){0};
+        o->sets = xmalloc(sizeof(*o->sets) * (size_t)argc);
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                if (!strcmp(a, "--")) {
+                        o->command = argv + i + 1;
+                        if (!*o->command)
+                                usage_error("-- must be followed by a command");
+                        break;
+                }
+                if (a[0] != '-' || !a[1]) {
+                        if (o->manifest)
+                                usage_error("unexpected argument \"%s\" (put the command after "
+                                            "--)",
+                                            a);
+                        o->manifest = a;
+                } else if (is(a, "-h", "--help")) {
+                        fputs(usage, stdout);
+                        exit(0);
+                } else if (is(a, "-V", "--version")) {
+                        puts("qrun " QRUN_VERSION);
+                        exit(0);
+                } else if (is(a, NULL, "--check")) {
+                        o->check = true;
+                } else if (is(a, "-v", "--verbose")) {
+                        o->verbose = true;
+                } else if (!strncmp(a, "--set", 5) && (a[5] == '\0' || a[5] == '=')) {
+                        o->sets[o->nsets++] = option_value(argc, argv, &i, a[5] ? a + 6 : NULL);
+                } else if (!strncmp(a, "-s", 2)) {
+                        o->sets[o->nsets++] = option_value(argc, argv, &i, a[2] ? a + 2 : NULL);
+                } else {
+                        usage_error("unknown option \"%s\"", a);
+                }
+        }
+        if (!o->manifest)
+                usage_error("missing MANIFEST");
+}

@@ -1,0 +1,21 @@
+/* The command line: qrun [OPTIONS] MANIFEST [-- CMD [ARG...]] */
+#ifndef QRUN_CLI_H
+#define QRUN_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct options {
+        const char *manifest;
+        char **command; /* after --, or NULL */
+        const char **sets; /* --set SECTION.KEY=VALUE, in order */
+        size_t nsets;
+        bool check;
+        bool verbose;
+};
+
+/* Parses argv; prints help or version and exits 0, or reports a usage error
+ * and exits 125. */
+void cli_parse(int argc, char **argv, struct options *o);
+
+#endif

@@ -1,0 +1,54 @@
+/* Shared helpers: exit codes, error reporting, verbose step timing, string vectors. */
+#ifndef QRUN_COMMON_H
+#define QRUN_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define QRUN_VERSION "0.1.0"
+
+/* Exit statuses, as documented in README.md ("Exit status"). */
+enum {
+        EXIT_TIMEOUT = 124,      /* [limits] timeout expired */
+        EXIT_QRUN_FAILED = 125,  /* qrun itself failed: manifest, flags, kernel, rootfs */
+        EXIT_NOT_EXECUTABLE = 126,
+        EXIT_NOT_FOUND = 127,
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Printed as "qrun: MODULE: MESSAGE[: strerror(err)]" on stderr; without the
+ * "qrun: MODULE: " prefix when module is NULL (manifest-located messages). */
+void report(const char *module, int err, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+_Noreturn void die(const char *module, int err, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+void *xmalloc(size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable NULL-terminated vector of strings (argv, envp, path lists). */
+struct strv {
+        char **items;
+        size_t len;
+        size_t cap;
+};
+void strv_push(struct strv *v, char *s);
+void strv_free(struct strv *v);
+
+/* Verbose mode (-v): each setup step prints its duration in microseconds. */
+extern bool verbose;
+uint64_t now_us(void);
+/* now_us() in verbose mode, else 0: the first clock_gettime() makes musl parse
+ * the vDSO, a cost every launch would pay for timings nobody reads. */
+uint64_t step_start(void);
+void verbose_step(const char *step, uint64_t started_us, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* Writes all of buf, retrying on EINTR and short writes; returns false on error. */
+bool write_all(int fd, const void *buf, size_t len);
+
+#endif

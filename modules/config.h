@@ -1,0 +1,24 @@
+/* The whole validated configuration: one part per module. */
+#ifndef QRUN_CONFIG_H
+#define QRUN_CONFIG_H
+
+#include "limits.h"
+#include "namespaces.h"
+#include "process.h"
+#include "rootfs.h"
+#include "userns.h"
+
+struct config {
+        const char *manifest_path; /* as given on the command line */
+        char *manifest_dir;        /* base for relative paths in the manifest */
+        bool check_only;           /* --check: validate more, create nothing */
+        struct rootfs_config rootfs;
+        struct user_config user;
+        struct ns_config ns;
+        struct process_config process;
+        struct limits_config limits;
+};
+
+void config_init(struct config *cfg);
+
+#endif

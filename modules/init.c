@@ -1,0 +1,208 @@
+#define _GNU_SOURCE
+#include "init.h"
+#include "common.h"
+#include "errpipe.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* After SIGTERM on timeout, how long the container has before SIGKILL. */
+#define TIMEOUT_GRACE_MS 2000
+
+/* The monitor asks pid 1 to SIGTERM every process in the container with this
+ * signal, which is not one a user would forward. */
+#define SIG_TERMINATE_ALL (SIGRTMIN + 1)
+
+static sigset_t caller_mask; /* restored for the command */
+static sigset_t waited;      /* what the monitor and init wait for */
+
+void signals_block(void)
+{
+        /* An inherited SIG_IGN for SIGCHLD would make the kernel reap our child
+         * and lose its exit status. */
+        signal(SIGCHLD, SIG_DFL);
+        static const int forwarded[] = {FORWARDED_SIGNALS};
+        sigemptyset(&waited);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+                sigaddset(&waited, forwarded[i]);
+        sigaddset(&waited, SIGCHLD);
+        sigaddset(&waited, SIG_TERMINATE_ALL);
+        /* Blocked signals stay pending (even for pid 1 of a pid namespace, which
+         * would otherwise ignore them) until sigwaitinfo() collects them. */
+        sigprocmask(SIG_BLOCK, &waited, &caller_mask);
+}
+
+void signals_restore(void)
+{
+        sigprocmask(SIG_SETMASK, &caller_mask, NULL);
+}
+
+static int status_to_exit_code(int status)
+{
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return EXIT_QRUN_FAILED;
+}
+
+/* ---- pid 1 ---- */
+
+void init_die_with_monitor(void)
+{
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                fail(EXIT_QRUN_FAILED, "init", errno, "unable to set the parent-death signal");
+        /* The monitor may have died before prctl(); then the error pipe has no
+         * reader left. (getppid() cannot tell: it is 0 across a pid namespace.) */
+        if (!errpipe_reader_alive())
+                _exit(EXIT_QRUN_FAILED);
+}
+
+struct spawn {
+        void (*run)(void *);
+        void *arg;
+};
+
+static int spawn_trampoline(void *p)
+{
+        struct spawn *s = p;
+        s->run(s->arg);
+        return EXIT_QRUN_FAILED; /* not reached: run() execs or fails */
+}
+
+/* CLONE_VM|CLONE_VFORK (as posix_spawn does): no page tables to copy, and we
+ * resume only once the command has exec'd or failed. */
+static pid_t spawn_command(void (*run)(void *), void *arg)
+{
+        static char stack[64 * 1024] __attribute__((aligned(16)));
+        struct spawn s = {run, arg};
+        pid_t pid = clone(spawn_trampoline, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
+                          &s);
+        if (pid < 0)
+                fail(EXIT_QRUN_FAILED, "init", errno, "unable to start the command");
+        return pid;
+}
+
+/* Reaps every exited process; returns true once the command is among them. */
+static bool reap(pid_t command, int *command_status)
+{
+        bool command_done = false;
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+                if (pid == command) {
+                        *command_status = status;
+                        command_done = true;
+                }
+        return command_done;
+}
+
+void init_run(void (*run)(void *), void *arg)
+{
+        uint64_t started = step_start();
+        /* Nothing left here for the command to take over: no core, no ptrace. */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        pid_t command = spawn_command(run, arg);
+        verbose_step("init", started, "pid 1 started the command as pid %d", (int)command);
+        for (;;) {
+                siginfo_t info;
+                int sig = sigwaitinfo(&waited, &info);
+                int status;
+                if (sig == SIGCHLD) {
+                        if (reap(command, &status))
+                                _exit(status_to_exit_code(status)); /* the kernel ends the rest */
+                } else if (sig == SIG_TERMINATE_ALL) {
+                        kill(-1, SIGTERM);
+                } else if (sig > 0) {
+                        kill(command, sig);
+                }
+        }
+}
+
+/* ---- the monitor ---- */
+
+struct timeout_state {
+        uint64_t deadline_us; /* 0: no deadline pending */
+        int stage;            /* 0 running, 1 SIGTERM sent, 2 SIGKILL sent */
+        uint64_t timeout_ms;
+};
+
+static void signal_container(pid_t child, bool child_is_init, int sig)
+{
+        if (child_is_init) {
+                /* Pid 1 relays SIGTERM to everyone; SIGKILL of pid 1 ends the namespace. */
+                kill(child, sig == SIGTERM ? SIG_TERMINATE_ALL : sig);
+                return;
+        }
+        /* The container's process leads its own session and process group. */
+        if (kill(-child, sig) < 0)
+                kill(child, sig);
+}
+
+static void escalate_timeout(struct timeout_state *t, pid_t child, bool child_is_init)
+{
+        if (t->stage == 0) {
+                report("timeout", 0, "%llu ms elapsed: sending SIGTERM to the container",
+                       (unsigned long long)t->timeout_ms);
+                signal_container(child, child_is_init, SIGTERM);
+                t->stage = 1;
+                t->deadline_us = now_us() + TIMEOUT_GRACE_MS * 1000ull;
+        } else {
+                report("timeout", 0, "still running %d ms later: sending SIGKILL",
+                       TIMEOUT_GRACE_MS);
+                signal_container(child, child_is_init, SIGKILL);
+                t->stage = 2;
+                t->deadline_us = 0;
+        }
+}
+
+/* Waits for the next signal, or until the deadline; returns 0 on the deadline. */
+static int wait_signal(const struct timeout_state *t)
+{
+        for (;;) {
+                struct timespec ts, *tsp = NULL;
+                if (t->deadline_us) {
+                        uint64_t now = now_us();
+                        if (now >= t->deadline_us)
+                                return 0;
+                        uint64_t left = t->deadline_us - now;
+                        ts = (struct timespec){(time_t)(left / 1000000), (long)(left % 1000000) * 1000};
+                        tsp = &ts;
+                }
+                siginfo_t info;
+                int sig = sigtimedwait(&waited, &info, tsp);
+                if (sig > 0)
+                        return sig;
+                if (errno == EAGAIN)
+                        return 0;
+        }
+}
+
+int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms)
+{
+        struct timeout_state t = {0, 0, timeout_ms};
+        if (timeout_ms)
+                t.deadline_us = now_us() + timeout_ms * 1000;
+        int status = 0;
+        for (;;) {
+                int sig = wait_signal(&t);
+                if (sig == 0) {
+                        escalate_timeout(&t, child, child_is_init);
+                } else if (sig == SIGCHLD) {
+                        if (waitpid(child, &status, WNOHANG) == child)
+                                break;
+                } else if (sig != SIG_TERMINATE_ALL) {
+                        kill(child, sig);
+                }
+        }
+        int reported = errpipe_collect();
+        if (t.stage > 0)
+                return EXIT_TIMEOUT;
+        return reported >= 0 ? reported : status_to_exit_code(status);
+}

@@ -1,0 +1,30 @@
+/* [limits]: resource limits for the command, and the wall-clock timeout the
+ * monitor enforces. */
+#ifndef QRUN_LIMITS_H
+#define QRUN_LIMITS_H
+
+#include "diag.h"
+
+#include <stdint.h>
+
+enum { LIMIT_NOFILE, LIMIT_NPROC, LIMIT_AS, LIMIT_FSIZE, LIMIT_CPU, LIMIT_CORE, LIMIT_STACK,
+       LIMIT_COUNT };
+
+struct limit_setting {
+        bool set;
+        bool unlimited;
+        uint64_t value;
+        struct loc loc;
+};
+
+struct limits_config {
+        struct limit_setting rlimit[LIMIT_COUNT];
+        uint64_t timeout_ms; /* 0: none */
+};
+
+extern const struct section_def limits_section;
+
+/* Sets soft and hard limits to the configured values. */
+void limits_apply(const struct limits_config *l);
+
+#endif

@@ -1,0 +1,24 @@
+/* [namespaces]: pid, ipc, uts and (opt-in) net. There is deliberately no mount
+ * namespace: the rootfs is entered with chroot. */
+#ifndef QRUN_NAMESPACES_H
+#define QRUN_NAMESPACES_H
+
+#include <stdbool.h>
+
+struct ns_config {
+        bool pid, ipc, uts, net;
+};
+
+extern const struct section_def namespaces_section;
+
+/* The CLONE_NEW* flags to unshare together with the user namespace. */
+int namespaces_clone_flags(const struct ns_config *ns);
+
+/* With net: brings up loopback in the new network namespace (the only
+ * interface there). Needs CAP_NET_ADMIN in the new user namespace. */
+void namespaces_setup_network(const struct ns_config *ns);
+
+/* With uts and a hostname: sets it. */
+void namespaces_set_hostname(const struct ns_config *ns, const char *hostname);
+
+#endif

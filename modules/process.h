@@ -1,0 +1,59 @@
+/* [process]: what runs, where, with which environment, and the last steps
+ * before exec (session, umask, no_new_privs, descriptors, PATH lookup). */
+#ifndef QRUN_PROCESS_H
+#define QRUN_PROCESS_H
+
+#include "common.h"
+#include "diag.h"
+
+#include <sys/types.h>
+
+struct config;
+
+struct process_config {
+        char *command; /* from the manifest */
+        struct loc command_loc;
+        struct strv args;
+        bool args_set;
+        struct loc args_loc;
+        struct strv cli_argv; /* CMD [ARG...] after --: replaces command and args */
+        char *cwd;
+        struct loc cwd_loc;
+        struct strv env; /* NAME=VALUE, explicit */
+        struct strv env_keep; /* names, or prefixes ending in '*' */
+        char *hostname;
+        struct loc hostname_loc;
+        bool umask_set;
+        mode_t umask;
+        /* Computed by validation. */
+        struct strv argv;
+        struct strv envp;
+};
+
+extern const struct section_def process_section;
+
+/* At start-up: makes sure 0, 1 and 2 are open (so that no file qrun opens can
+ * become the command's stdio) and closes every other inherited descriptor. */
+void process_sanitize_fds(void);
+
+/* Takes CMD [ARG...] from the command line. */
+void process_set_cli_command(struct process_config *p, char **argv);
+
+/* setsid(): the command gets no controlling terminal, so it cannot push input
+ * into the caller's terminal with TIOCSTI. */
+void process_new_session(void);
+
+void process_apply_umask(const struct process_config *p);
+
+/* PR_SET_NO_NEW_PRIVS: exec can never grant privileges (setuid files, file
+ * capabilities); also the precondition for an unprivileged seccomp filter. */
+void process_set_no_new_privs(void);
+
+/* Marks every descriptor but 0, 1 and 2 close-on-exec. */
+void process_close_extra_fds(void);
+
+/* Executes the command, looking it up in the container's PATH. Exits 127 when
+ * it is not found, 126 when it cannot be executed. */
+_Noreturn void process_exec(const struct process_config *p);
+
+#endif

@@ -1,0 +1,198 @@
+#define _GNU_SOURCE
+#include "userns.h"
+#include "common.h"
+#include "config.h"
+#include "errpipe.h"
+#include "manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* ---- [user] keys ---- */
+
+static bool parse_id(struct config *cfg, const struct key_def *key, const char *value,
+                     struct diag *d)
+{
+        bool root;
+        if (!strcmp(value, "self"))
+                root = false;
+        else if (!strcmp(value, "0"))
+                root = true;
+        else
+                return diag_error(d, "expected \"self\" or 0, got \"%s\" (only your own id can be "
+                                     "mapped without a setuid helper)",
+                                  value);
+        if (key->arg == 'u')
+                cfg->user.uid_root = root;
+        else
+                cfg->user.gid_root = root;
+        return true;
+}
+
+static void print_id(const struct config *cfg, const struct key_def *key, FILE *out)
+{
+        bool root = key->arg == 'u' ? cfg->user.uid_root : cfg->user.gid_root;
+        fprintf(out, "%s = %s\n", key->name, root ? "0" : "self");
+}
+
+static const struct key_def user_keys[] = {
+        {"uid", 0, parse_id, print_id, 'u'},
+        {"gid", 0, parse_id, print_id, 'g'},
+};
+
+const struct section_def user_section = {"user", user_keys, ARRAY_SIZE(user_keys), NULL};
+
+/* ---- refusing elevated privileges ---- */
+
+void userns_refuse_elevated_privileges(void)
+{
+        /* AT_SECURE covers setuid, setgid and file capabilities at exec time; the
+         * id and mode checks also catch an installation that is setuid to the
+         * caller's own id, which would become dangerous for other users. */
+        if (getauxval(AT_SECURE) || getuid() != geteuid() || getgid() != getegid())
+                die("security", 0,
+                    "refusing to run with elevated privileges (setuid/setgid or differing real "
+                    "and effective ids); qrun needs no privileges: install it mode 0755");
+        /* The path qrun was executed by (resolved before any chdir): cheaper than
+         * /proc/self/exe, whose first lookup instantiates this process's /proc
+         * directory. */
+        const char *self = (const char *)getauxval(AT_EXECFN);
+        struct stat st;
+        if (self && stat(self, &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID)))
+                die("security", 0,
+                    "refusing to run from a setuid/setgid file; qrun needs no privileges: "
+                    "chmod 0755 it");
+}
+
+/* ---- creating the user namespace ---- */
+
+/* Reads a one-line sysctl; returns its value or -1 if it does not exist. */
+static long read_sysctl(const char *path)
+{
+        char buf[32] = {0};
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/* Names the setting that keeps unprivileged users from creating a user namespace. */
+static const char *explain_userns_refusal(int err)
+{
+        static char why[256];
+        long clone = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone");
+        long max = read_sysctl("/proc/sys/user/max_user_namespaces");
+        long apparmor = read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+        if (clone == 0)
+                return "unprivileged user namespaces are disabled by "
+                       "kernel.unprivileged_userns_clone = 0 (as root: sysctl -w "
+                       "kernel.unprivileged_userns_clone=1)";
+        if (max == 0)
+                return "user namespaces are disabled by user.max_user_namespaces = 0 (as root: "
+                       "sysctl -w user.max_user_namespaces=15000)";
+        if (err == ENOSPC && max > 0) {
+                snprintf(why, sizeof(why),
+                         "the limit user.max_user_namespaces = %ld is reached (or the per-user "
+                         "count in an enclosing namespace)",
+                         max);
+                return why;
+        }
+        if (apparmor == 1)
+                return "AppArmor restricts unprivileged user namespaces "
+                       "(kernel.apparmor_restrict_unprivileged_userns = 1); install the qrun "
+                       "AppArmor profile or, as root, sysctl -w "
+                       "kernel.apparmor_restrict_unprivileged_userns=0";
+        if (err == EPERM)
+                return "the kernel refused; is qrun running inside a chroot, or under a seccomp "
+                       "filter or container that forbids unshare(2)?";
+        return "the kernel refused to create a user namespace";
+}
+
+static void write_file(const char *path, const char *text)
+{
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || !write_all(fd, text, strlen(text))) {
+                int err = errno;
+                die("userns", err, "unable to write %s (%s)", path,
+                    err == EPERM ? explain_userns_refusal(err) : "writing the id map failed");
+        }
+        close(fd);
+}
+
+void userns_create(const struct user_config *u, int other_flags)
+{
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+        if (unshare(CLONE_NEWUSER | other_flags) < 0) {
+                int err = errno;
+                die("userns", err, "unable to create the namespaces: %s",
+                    explain_userns_refusal(err));
+        }
+        char map[64];
+        snprintf(map, sizeof(map), "%u %u 1\n", u->uid_root ? 0 : uid, uid);
+        write_file("/proc/self/uid_map", map);
+        /* An unprivileged process may map its gid only after giving up setgroups(2). */
+        write_file("/proc/self/setgroups", "deny");
+        snprintf(map, sizeof(map), "%u %u 1\n", u->gid_root ? 0 : gid, gid);
+        write_file("/proc/self/gid_map", map);
+}
+
+/* ---- capabilities ---- */
+
+/* What root inside keeps: Docker's default set without CAP_SYS_CHROOT (a second
+ * chroot() leaves the first), CAP_MKNOD and CAP_SETFCAP. Everything that builds
+ * namespaces or mounts (CAP_SYS_ADMIN) or reaches outside (CAP_DAC_READ_SEARCH,
+ * CAP_SYS_PTRACE, ...) is absent too. */
+static const int root_kept_caps[] = {
+        CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FOWNER,           CAP_FSETID,  CAP_KILL,
+        CAP_SETGID,  CAP_SETUID,       CAP_SETPCAP,          CAP_NET_RAW, CAP_NET_BIND_SERVICE,
+        CAP_AUDIT_WRITE,
+};
+
+static uint64_t kept_caps(const struct user_config *u)
+{
+        uint64_t mask = 0;
+        if (u->uid_root)
+                for (size_t i = 0; i < ARRAY_SIZE(root_kept_caps); i++)
+                        mask |= 1ull << root_kept_caps[i];
+        return mask;
+}
+
+void userns_drop_capabilities(const struct user_config *u)
+{
+        uint64_t keep = kept_caps(u);
+        /* The bounding set limits what exec can grant (root's exec gets all of
+         * it); dropping needs CAP_SETPCAP, so it comes before capset(). */
+        for (int cap = 0; cap < 64; cap++) {
+                if (keep & (1ull << cap))
+                        continue;
+                if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+                        if (errno == EINVAL)
+                                break; /* past the kernel's last capability */
+                        fail(EXIT_QRUN_FAILED, "caps", errno, "unable to drop capability %d from "
+                                                               "the bounding set",
+                             cap);
+                }
+        }
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                fail(EXIT_QRUN_FAILED, "caps", errno, "unable to clear the ambient set");
+        struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+        struct __user_cap_data_struct data[2] = {
+                {(uint32_t)keep, (uint32_t)keep, 0},
+                {(uint32_t)(keep >> 32), (uint32_t)(keep >> 32), 0},
+        };
+        if (syscall(SYS_capset, &header, data) < 0)
+                fail(EXIT_QRUN_FAILED, "caps", errno, "unable to set capabilities");
+}

@@ -1,0 +1,27 @@
+/* [user]: the user namespace, its one-id maps, and the capabilities the
+ * command keeps. No setuid helper: exactly one uid and one gid are mapped. */
+#ifndef QRUN_USERNS_H
+#define QRUN_USERNS_H
+
+#include <stdbool.h>
+
+struct user_config {
+        bool uid_root; /* "0": appear as root inside; otherwise "self" */
+        bool gid_root;
+};
+
+extern const struct section_def user_section;
+
+/* Refuses a setuid/setgid installation or differing real and effective ids. */
+void userns_refuse_elevated_privileges(void);
+
+/* unshare(CLONE_NEWUSER | other_flags) in the calling process, then writes
+ * uid_map, setgroups ("deny") and gid_map. Explains a disabled userns. */
+void userns_create(const struct user_config *u, int other_flags);
+
+/* Leaves the command with no capabilities (uid self) or with a root set that
+ * lacks CAP_SYS_CHROOT, CAP_SYS_ADMIN and everything else that could leave the
+ * chroot or build namespaces (uid 0). Bounding set first: needs CAP_SETPCAP. */
+void userns_drop_capabilities(const struct user_config *u);
+
+#endif
