@@ -25,7 +25,7 @@
 #include <sys/mman.h>
 
 #define ARENA_SIZE (256 * 1024)
-#define ALIGNMENT 16
+#define ALIGNMENT  16
 #define CHUNK_SIZE (1024 * 1024)
 
 /* Every block is preceded by its size, so realloc knows how much to copy. */
@@ -89,7 +89,8 @@ void *calloc(size_t count, size_t size)
                 return NULL;
         }
         void *p = malloc(count * size);
-        return p ? memset(p, 0, count * size) : NULL; /* mmap'd chunks are zero, the arena may be reused */
+        return p ? memset(p, 0, count * size)
+                 : NULL; /* mmap'd chunks are zero, the arena may be reused */
 }
 
 void *realloc(void *p, size_t n)

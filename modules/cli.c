@@ -7,19 +7,19 @@
 #include <string.h>
 
 static const char usage[] =
-        "Usage: qrun [OPTIONS] MANIFEST [-- CMD [ARG...]]\n"
-        "Run a command in the sandbox MANIFEST describes, as an unprivileged user.\n"
-        "\n"
-        "  -s, --set SECTION.KEY=VALUE  override a manifest value (repeatable)\n"
-        "      --check                  validate the manifest and rootfs, print the\n"
-        "                               effective configuration, create nothing\n"
-        "  -v, --verbose                print each setup step and its duration\n"
-        "  -h, --help                   print this help\n"
-        "  -V, --version                print the version\n"
-        "\n"
-        "CMD after -- replaces the manifest's [process] command and args.\n"
-        "Exit status: the command's, 128+N if it died of signal N, 124 on timeout,\n"
-        "125 if qrun failed, 126 if CMD is not executable, 127 if it is not found.\n";
+    "Usage: qrun [OPTIONS] MANIFEST [-- CMD [ARG...]]\n"
+    "Run a command in the sandbox MANIFEST describes, as an unprivileged user.\n"
+    "\n"
+    "  -s, --set SECTION.KEY=VALUE  override a manifest value (repeatable)\n"
+    "      --check                  validate the manifest and rootfs, print the\n"
+    "                               effective configuration, create nothing\n"
+    "  -v, --verbose                print each setup step and its duration\n"
+    "  -h, --help                   print this help\n"
+    "  -V, --version                print the version\n"
+    "\n"
+    "CMD after -- replaces the manifest's [process] command and args.\n"
+    "Exit status: the command's, 128+N if it died of signal N, 124 on timeout,\n"
+    "125 if qrun failed, 126 if CMD is not executable, 127 if it is not found.\n";
 
 __attribute__((format(printf, 1, 2))) _Noreturn static void usage_error(const char *fmt, ...)
 {

@@ -7,7 +7,7 @@
 
 struct options {
         const char *manifest;
-        char **command; /* after --, or NULL */
+        char **command;    /* after --, or NULL */
         const char **sets; /* --set SECTION.KEY=VALUE, in order */
         size_t nsets;
         bool check;

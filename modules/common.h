@@ -10,8 +10,8 @@
 
 /* Exit statuses, as documented in README.md ("Exit status"). */
 enum {
-        EXIT_TIMEOUT = 124,      /* [limits] timeout expired */
-        EXIT_QRUN_FAILED = 125,  /* qrun itself failed: manifest, flags, kernel, rootfs */
+        EXIT_TIMEOUT = 124,     /* [limits] timeout expired */
+        EXIT_QRUN_FAILED = 125, /* qrun itself failed: manifest, flags, kernel, rootfs */
         EXIT_NOT_EXECUTABLE = 126,
         EXIT_NOT_FOUND = 127,
 };
@@ -21,9 +21,9 @@ enum {
 /* Printed as "qrun: MODULE: MESSAGE[: strerror(err)]" on stderr; without the
  * "qrun: MODULE: " prefix when module is NULL (manifest-located messages). */
 void report(const char *module, int err, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 _Noreturn void die(const char *module, int err, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 void *xmalloc(size_t size);
 void *xrealloc(void *p, size_t size);
@@ -46,7 +46,7 @@ uint64_t now_us(void);
  * the vDSO, a cost every launch would pay for timings nobody reads. */
 uint64_t step_start(void);
 void verbose_step(const char *step, uint64_t started_us, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Writes all of buf, retrying on EINTR and short writes; returns false on error. */
 bool write_all(int fd, const void *buf, size_t len);

@@ -2,7 +2,7 @@
 #ifndef QRUN_CONFIG_H
 #define QRUN_CONFIG_H
 
-#include "limits.h"
+#include "resource_limits.h"
 #include "namespaces.h"
 #include "process.h"
 #include "rootfs.h"
@@ -20,5 +20,8 @@ struct config {
 };
 
 void config_init(struct config *cfg);
+/* Releases what parsing allocated (qrun itself never needs to: it execs or
+ * exits; the unit tests and fuzzers do). */
+void config_free(struct config *cfg);
 
 #endif

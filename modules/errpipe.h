@@ -19,7 +19,7 @@ void errpipe_child_side(void);
  * is NULL, for messages that name a manifest location) and exits with code: through
  * the pipe with _exit() in a container process, on stderr with exit() before fork. */
 _Noreturn void fail(int code, const char *module, int err, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* In a container process: false if the monitor (the only reader) has died. */
 bool errpipe_reader_alive(void);

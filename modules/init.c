@@ -82,8 +82,8 @@ static pid_t spawn_command(void (*run)(void *), void *arg)
 {
         static char stack[64 * 1024] __attribute__((aligned(16)));
         struct spawn s = {run, arg};
-        pid_t pid = clone(spawn_trampoline, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
-                          &s);
+        pid_t pid =
+            clone(spawn_trampoline, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
         if (pid < 0)
                 fail(EXIT_QRUN_FAILED, "init", errno, "unable to start the command");
         return pid;
@@ -172,7 +172,8 @@ static int wait_signal(const struct timeout_state *t)
                         if (now >= t->deadline_us)
                                 return 0;
                         uint64_t left = t->deadline_us - now;
-                        ts = (struct timespec){(time_t)(left / 1000000), (long)(left % 1000000) * 1000};
+                        ts = (struct timespec){(time_t)(left / 1000000),
+                                               (long)(left % 1000000) * 1000};
                         tsp = &ts;
                 }
                 siginfo_t info;

@@ -16,11 +16,11 @@
 /* Every section qrun knows, in validation order: [rootfs] opens the directory
  * that [process] then checks cwd against. */
 static const struct section_def *const sections[] = {
-        &rootfs_section, &user_section, &namespaces_section, &process_section, &limits_section,
+    &rootfs_section, &user_section, &namespaces_section, &process_section, &limits_section,
 };
 
-#define MANIFEST_MAX_BYTES (1 << 20)
-#define MANIFEST_MAX_LINE 4096
+#define MANIFEST_MAX_BYTES   (1 << 20)
+#define MANIFEST_MAX_LINE    4096
 #define MAX_KEYS_PER_SECTION 16
 
 void config_init(struct config *cfg)
@@ -29,6 +29,14 @@ void config_init(struct config *cfg)
         cfg->rootfs.fd = -1;
         cfg->ns = (struct ns_config){.pid = true, .ipc = true, .uts = true, .net = false};
         cfg->process.cwd = xstrdup("/");
+}
+
+void config_free(struct config *cfg)
+{
+        free(cfg->manifest_dir);
+        rootfs_config_free(&cfg->rootfs);
+        process_config_free(&cfg->process);
+        *cfg = (struct config){0};
 }
 
 /* ---- lookup ---- */
@@ -109,8 +117,9 @@ static bool apply_value(struct config *cfg, const struct section_def *sec, const
         if (seen && !(key->flags & KEY_REPEATABLE)) {
                 struct loc *first = seen_slot(seen, sec, key);
                 if (first->line)
-                        return diag_error(d, "set twice (first on line %u); only repeatable keys "
-                                             "may appear more than once",
+                        return diag_error(d,
+                                          "set twice (first on line %u); only repeatable keys "
+                                          "may appear more than once",
                                           first->line);
                 *first = d->loc;
         }
@@ -145,8 +154,9 @@ static bool read_file(const char *path, char **text, size_t *len, struct diag *d
                 return diag_error(d, "%s", strerror(errno));
         if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
                 close(fd);
-                return diag_error(d, "%s", S_ISDIR(st.st_mode) ? "is a directory, not a manifest"
-                                                                : "not a regular file");
+                return diag_error(d, "%s",
+                                  S_ISDIR(st.st_mode) ? "is a directory, not a manifest"
+                                                      : "not a regular file");
         }
         if (st.st_size > MANIFEST_MAX_BYTES) {
                 close(fd);
@@ -202,7 +212,8 @@ static bool check_line(struct parser *ps, const char *s, size_t n)
         const char *eq = memchr(s, '=', n);
         const char *colon = memchr(s, ':', n);
         if (!eq || (colon && colon < eq))
-                return diag_error(d, "expected KEY = VALUE, got \"%.*s\"", (int)(n > 40 ? 40 : n), s);
+                return diag_error(d, "expected KEY = VALUE, got \"%.*s\"", (int)(n > 40 ? 40 : n),
+                                  s);
         if (eq == s)
                 return diag_error(d, "missing key name before =");
         return true;
@@ -289,7 +300,7 @@ bool manifest_load(struct config *cfg, const char *path, struct diag *d)
         ini_use_stack = false;
         ini_max_line = MANIFEST_MAX_LINE + 2;
         ini_initial_alloc = MANIFEST_MAX_LINE + 2;
-        ini_allow_multiline = false;      /* indentation is not continuation */
+        ini_allow_multiline = false;       /* indentation is not continuation */
         ini_allow_inline_comments = false; /* values run to the end of the line */
         int first_error = ini_parse_stream(read_line, ps, on_value, ps);
         if (first_error != 0 && d->errors == errors_before) {

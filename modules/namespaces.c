@@ -34,10 +34,10 @@ static void print_ns(const struct config *cfg, const struct key_def *key, FILE *
 }
 
 static const struct key_def namespaces_keys[] = {
-        {"pid", 0, parse_ns, print_ns, offsetof(struct ns_config, pid)},
-        {"ipc", 0, parse_ns, print_ns, offsetof(struct ns_config, ipc)},
-        {"uts", 0, parse_ns, print_ns, offsetof(struct ns_config, uts)},
-        {"net", 0, parse_ns, print_ns, offsetof(struct ns_config, net)},
+    {"pid", 0, parse_ns, print_ns, offsetof(struct ns_config, pid)},
+    {"ipc", 0, parse_ns, print_ns, offsetof(struct ns_config, ipc)},
+    {"uts", 0, parse_ns, print_ns, offsetof(struct ns_config, uts)},
+    {"net", 0, parse_ns, print_ns, offsetof(struct ns_config, net)},
 };
 
 const struct section_def namespaces_section = {"namespaces", namespaces_keys,

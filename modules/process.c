@@ -34,9 +34,11 @@ static bool parse_command(struct config *cfg, const struct key_def *key, const c
         if (!*value)
                 return diag_error(d, "empty command");
         if (value[0] != '/' && strchr(value, '/'))
-                return diag_error(d, "\"%s\" must be an absolute path or a name to look up in "
-                                     "PATH",
+                return diag_error(d,
+                                  "\"%s\" must be an absolute path or a name to look up in "
+                                  "PATH",
                                   value);
+        free(cfg->process.command);
         cfg->process.command = xstrdup(value);
         cfg->process.command_loc = d->loc;
         return true;
@@ -65,6 +67,7 @@ static bool parse_cwd(struct config *cfg, const struct key_def *key, const char 
         if (value[0] != '/')
                 return diag_error(d, "must be an absolute path inside the container, got \"%s\"",
                                   value);
+        free(cfg->process.cwd);
         cfg->process.cwd = xstrdup(value);
         cfg->process.cwd_loc = d->loc;
         return true;
@@ -109,8 +112,9 @@ static bool parse_env_keep(struct config *cfg, const struct key_def *key, const 
         size_t len = strlen(value);
         bool prefix = len > 1 && value[len - 1] == '*';
         if (!is_env_name(value, prefix ? len - 1 : len))
-                return diag_error(d, "expected a variable name or a prefix such as SLURM_*, "
-                                     "got \"%s\"",
+                return diag_error(d,
+                                  "expected a variable name or a prefix such as SLURM_*, "
+                                  "got \"%s\"",
                                   value);
         strv_push(&cfg->process.env_keep, xstrdup(value));
         return true;
@@ -121,10 +125,12 @@ static bool parse_hostname(struct config *cfg, const struct key_def *key, const 
 {
         (void)key;
         size_t len = strlen(value);
-        if (len == 0 || len > 64 || strspn(value, "abcdefghijklmnopqrstuvwxyz"
-                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != len)
+        if (len == 0 || len > 64 ||
+            strspn(value, "abcdefghijklmnopqrstuvwxyz"
+                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != len)
                 return diag_error(d, "expected 1 to 64 letters, digits, '-' or '.', got \"%s\"",
                                   value);
+        free(cfg->process.hostname);
         cfg->process.hostname = xstrdup(value);
         cfg->process.hostname_loc = d->loc;
         return true;
@@ -181,7 +187,8 @@ static void print_env(const struct config *cfg, const struct key_def *key, FILE 
         for (size_t i = 0; i < env->len; i++)
                 print_value(out, key->name, env->items[i]);
         /* The default PATH is part of the effective environment. */
-        if (find_assignment(env, "PATH=") < 0 && !strcmp(container_path(&cfg->process), default_path))
+        if (find_assignment(env, "PATH=") < 0 &&
+            !strcmp(container_path(&cfg->process), default_path))
                 fprintf(out, "%s = PATH=%s\n", key->name, default_path);
 }
 
@@ -211,13 +218,13 @@ static void print_umask(const struct config *cfg, const struct key_def *key, FIL
 }
 
 static const struct key_def process_keys[] = {
-        {"command", 0, parse_command, print_command, 0},
-        {"args", KEY_RAW, parse_args, print_args, 0},
-        {"cwd", 0, parse_cwd, print_cwd, 0},
-        {"env", KEY_REPEATABLE, parse_env, print_env, 0},
-        {"env_keep", KEY_REPEATABLE, parse_env_keep, print_env_keep, 0},
-        {"hostname", 0, parse_hostname, print_hostname, 0},
-        {"umask", 0, parse_umask_key, print_umask, 0},
+    {"command", 0, parse_command, print_command, 0},
+    {"args", KEY_RAW, parse_args, print_args, 0},
+    {"cwd", 0, parse_cwd, print_cwd, 0},
+    {"env", KEY_REPEATABLE, parse_env, print_env, 0},
+    {"env_keep", KEY_REPEATABLE, parse_env_keep, print_env_keep, 0},
+    {"hostname", 0, parse_hostname, print_hostname, 0},
+    {"umask", 0, parse_umask_key, print_umask, 0},
 };
 
 /* ---- validation ---- */
@@ -234,8 +241,9 @@ static bool env_keep_matches(const struct strv *keep, const char *entry)
         for (size_t i = 0; i < keep->len; i++) {
                 const char *pattern = keep->items[i];
                 size_t len = strlen(pattern);
-                if (pattern[len - 1] == '*' ? !strncmp(entry, pattern, len - 1) && name_len >= len - 1
-                                            : len == name_len && !strncmp(entry, pattern, len))
+                if (pattern[len - 1] == '*'
+                        ? !strncmp(entry, pattern, len - 1) && name_len >= len - 1
+                        : len == name_len && !strncmp(entry, pattern, len))
                         return true;
         }
         return false;
@@ -267,8 +275,7 @@ static bool build_argv(struct config *cfg, struct diag *d)
                 if (p->args_set)
                         return diag_error_at(d, p->args_loc, "process", "args",
                                              "args without a command");
-                return diag_error_at(d, (struct loc){cfg->manifest_path, 0}, "process",
-                                     "command",
+                return diag_error_at(d, (struct loc){cfg->manifest_path, 0}, "process", "command",
                                      "missing: set it in the manifest or give the command "
                                      "after --");
         }
@@ -351,6 +358,19 @@ static bool validate_process(struct config *cfg, struct diag *d)
 
 const struct section_def process_section = {"process", process_keys, ARRAY_SIZE(process_keys),
                                             validate_process};
+
+void process_config_free(struct process_config *p)
+{
+        free(p->command);
+        free(p->cwd);
+        free(p->hostname);
+        strv_free(&p->args);
+        strv_free(&p->cli_argv);
+        strv_free(&p->env);
+        strv_free(&p->env_keep);
+        strv_free(&p->argv);
+        strv_free(&p->envp);
+}
 
 /* ---- the last steps before exec ---- */
 
@@ -445,6 +465,5 @@ void process_exec(const struct process_config *p)
         } while (*path);
         if (first_error)
                 exec_failed(first_path, first_error);
-        fail(EXIT_NOT_FOUND, "exec", 0, "%s: command not found in PATH %s", cmd,
-             container_path(p));
+        fail(EXIT_NOT_FOUND, "exec", 0, "%s: command not found in PATH %s", cmd, container_path(p));
 }

@@ -19,7 +19,7 @@ struct process_config {
         struct strv cli_argv; /* CMD [ARG...] after --: replaces command and args */
         char *cwd;
         struct loc cwd_loc;
-        struct strv env; /* NAME=VALUE, explicit */
+        struct strv env;      /* NAME=VALUE, explicit */
         struct strv env_keep; /* names, or prefixes ending in '*' */
         char *hostname;
         struct loc hostname_loc;
@@ -31,6 +31,8 @@ struct process_config {
 };
 
 extern const struct section_def process_section;
+
+void process_config_free(struct process_config *p);
 
 /* At start-up: makes sure 0, 1 and 2 are open (so that no file qrun opens can
  * become the command's stdio) and closes every other inherited descriptor. */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,8 +36,8 @@ static bool parse_path(struct config *cfg, const struct key_def *key, const char
         (void)key;
         if (!*value)
                 return diag_error(d, "empty path (use / to run on the host root)");
-        cfg->rootfs.path =
-                absolute_path(diag_is_override(d) ? NULL : cfg->manifest_dir, value);
+        free(cfg->rootfs.path);
+        cfg->rootfs.path = absolute_path(diag_is_override(d) ? NULL : cfg->manifest_dir, value);
         cfg->rootfs.path_loc = d->loc;
         return true;
 }
@@ -47,7 +48,7 @@ static void print_path(const struct config *cfg, const struct key_def *key, FILE
 }
 
 static const struct key_def rootfs_keys[] = {
-        {"path", 0, parse_path, print_path, 0},
+    {"path", 0, parse_path, print_path, 0},
 };
 
 /* Opens the rootfs once; everything later uses this descriptor, never the path. */
@@ -75,6 +76,13 @@ const struct section_def rootfs_section = {"rootfs", rootfs_keys, ARRAY_SIZE(roo
 
 /* ---- actions ---- */
 
+void rootfs_config_free(struct rootfs_config *r)
+{
+        free(r->path);
+        if (r->fd >= 0)
+                close(r->fd);
+}
+
 bool rootfs_is_host(const struct rootfs_config *r)
 {
         return !strcmp(r->path, "/");
@@ -100,6 +108,6 @@ void rootfs_enter(const struct rootfs_config *r, const char *cwd, struct loc cwd
                              loc_format(cwd_loc, where, sizeof(where)), cwd);
                 fail(EXIT_QRUN_FAILED, "rootfs", errno, "unable to change to %s", cwd);
         }
-        verbose_step("rootfs", started, "%s %s, cwd %s",
-                     rootfs_is_host(r) ? "host root" : "chroot", r->path, cwd);
+        verbose_step("rootfs", started, "%s %s, cwd %s", rootfs_is_host(r) ? "host root" : "chroot",
+                     r->path, cwd);
 }

@@ -15,6 +15,8 @@ struct rootfs_config {
 
 extern const struct section_def rootfs_section;
 
+void rootfs_config_free(struct rootfs_config *r);
+
 /* True when the container runs on the host root (no chroot). */
 bool rootfs_is_host(const struct rootfs_config *r);
 

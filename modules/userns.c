@@ -29,8 +29,9 @@ static bool parse_id(struct config *cfg, const struct key_def *key, const char *
         else if (!strcmp(value, "0"))
                 root = true;
         else
-                return diag_error(d, "expected \"self\" or 0, got \"%s\" (only your own id can be "
-                                     "mapped without a setuid helper)",
+                return diag_error(d,
+                                  "expected \"self\" or 0, got \"%s\" (only your own id can be "
+                                  "mapped without a setuid helper)",
                                   value);
         if (key->arg == 'u')
                 cfg->user.uid_root = root;
@@ -46,8 +47,8 @@ static void print_id(const struct config *cfg, const struct key_def *key, FILE *
 }
 
 static const struct key_def user_keys[] = {
-        {"uid", 0, parse_id, print_id, 'u'},
-        {"gid", 0, parse_id, print_id, 'g'},
+    {"uid", 0, parse_id, print_id, 'u'},
+    {"gid", 0, parse_id, print_id, 'g'},
 };
 
 const struct section_def user_section = {"user", user_keys, ARRAY_SIZE(user_keys), NULL};
@@ -156,9 +157,8 @@ void userns_create(const struct user_config *u, int other_flags)
  * namespaces or mounts (CAP_SYS_ADMIN) or reaches outside (CAP_DAC_READ_SEARCH,
  * CAP_SYS_PTRACE, ...) is absent too. */
 static const int root_kept_caps[] = {
-        CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FOWNER,           CAP_FSETID,  CAP_KILL,
-        CAP_SETGID,  CAP_SETUID,       CAP_SETPCAP,          CAP_NET_RAW, CAP_NET_BIND_SERVICE,
-        CAP_AUDIT_WRITE,
+    CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER,  CAP_FSETID,           CAP_KILL,        CAP_SETGID,
+    CAP_SETUID, CAP_SETPCAP,      CAP_NET_RAW, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE,
 };
 
 static uint64_t kept_caps(const struct user_config *u)
@@ -181,8 +181,9 @@ void userns_drop_capabilities(const struct user_config *u)
                 if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
                         if (errno == EINVAL)
                                 break; /* past the kernel's last capability */
-                        fail(EXIT_QRUN_FAILED, "caps", errno, "unable to drop capability %d from "
-                                                               "the bounding set",
+                        fail(EXIT_QRUN_FAILED, "caps", errno,
+                             "unable to drop capability %d from "
+                             "the bounding set",
                              cap);
                 }
         }
@@ -190,8 +191,8 @@ void userns_drop_capabilities(const struct user_config *u)
                 fail(EXIT_QRUN_FAILED, "caps", errno, "unable to clear the ambient set");
         struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
         struct __user_cap_data_struct data[2] = {
-                {(uint32_t)keep, (uint32_t)keep, 0},
-                {(uint32_t)(keep >> 32), (uint32_t)(keep >> 32), 0},
+            {(uint32_t)keep, (uint32_t)keep, 0},
+            {(uint32_t)(keep >> 32), (uint32_t)(keep >> 32), 0},
         };
         if (syscall(SYS_capset, &header, data) < 0)
                 fail(EXIT_QRUN_FAILED, "caps", errno, "unable to set capabilities");

@@ -62,7 +62,8 @@ bool parse_size(struct diag *d, const char *s, uint64_t *out)
         const char *end;
         uint64_t v, factor = 1;
         if (!read_digits(s, &v, &end))
-                return diag_error(d, "expected a size such as 4096, 512K, 64M or 2G, got \"%s\"", s);
+                return diag_error(d, "expected a size such as 4096, 512K, 64M or 2G, got \"%s\"",
+                                  s);
         if (*end) {
                 const char *u = strchr(units, toupper((unsigned char)*end));
                 if (!u || end[1])
@@ -299,7 +300,8 @@ static size_t edit_distance(const char *a, const char *b)
                 row[0] = i;
                 for (size_t j = 1; j <= lb; j++) {
                         size_t up = row[j];
-                        size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+                        size_t cost =
+                            tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
                         size_t best = diag + cost;
                         if (row[j] + 1 < best)
                                 best = row[j] + 1;

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "limits.h"
+#include "resource_limits.h"
 #include "common.h"
 #include "config.h"
 #include "errpipe.h"
@@ -17,10 +17,10 @@ static const struct {
         int resource;
         enum limit_unit unit;
 } rlimits[LIMIT_COUNT] = {
-        [LIMIT_NOFILE] = {RLIMIT_NOFILE, UNIT_COUNT}, [LIMIT_NPROC] = {RLIMIT_NPROC, UNIT_COUNT},
-        [LIMIT_AS] = {RLIMIT_AS, UNIT_BYTES},         [LIMIT_FSIZE] = {RLIMIT_FSIZE, UNIT_BYTES},
-        [LIMIT_CPU] = {RLIMIT_CPU, UNIT_SECONDS},     [LIMIT_CORE] = {RLIMIT_CORE, UNIT_BYTES},
-        [LIMIT_STACK] = {RLIMIT_STACK, UNIT_BYTES},
+    [LIMIT_NOFILE] = {RLIMIT_NOFILE, UNIT_COUNT}, [LIMIT_NPROC] = {RLIMIT_NPROC, UNIT_COUNT},
+    [LIMIT_AS] = {RLIMIT_AS, UNIT_BYTES},         [LIMIT_FSIZE] = {RLIMIT_FSIZE, UNIT_BYTES},
+    [LIMIT_CPU] = {RLIMIT_CPU, UNIT_SECONDS},     [LIMIT_CORE] = {RLIMIT_CORE, UNIT_BYTES},
+    [LIMIT_STACK] = {RLIMIT_STACK, UNIT_BYTES},
 };
 
 /* ---- [limits] keys ---- */
@@ -45,8 +45,9 @@ static bool parse_rlimit(struct config *cfg, const struct key_def *key, const ch
                         if (!parse_duration_ms(d, value, &v))
                                 return false;
                         if (v % 1000)
-                                return diag_error(d, "cpu time is counted in whole seconds, got "
-                                                     "\"%s\"",
+                                return diag_error(d,
+                                                  "cpu time is counted in whole seconds, got "
+                                                  "\"%s\"",
                                                   value);
                         v /= 1000;
                         break;
@@ -102,14 +103,14 @@ static void print_timeout(const struct config *cfg, const struct key_def *key, F
 }
 
 static const struct key_def limits_keys[] = {
-        {"nofile", 0, parse_rlimit, print_rlimit, LIMIT_NOFILE},
-        {"nproc", 0, parse_rlimit, print_rlimit, LIMIT_NPROC},
-        {"as", 0, parse_rlimit, print_rlimit, LIMIT_AS},
-        {"fsize", 0, parse_rlimit, print_rlimit, LIMIT_FSIZE},
-        {"cpu", 0, parse_rlimit, print_rlimit, LIMIT_CPU},
-        {"core", 0, parse_rlimit, print_rlimit, LIMIT_CORE},
-        {"stack", 0, parse_rlimit, print_rlimit, LIMIT_STACK},
-        {"timeout", 0, parse_timeout, print_timeout, 0},
+    {"nofile", 0, parse_rlimit, print_rlimit, LIMIT_NOFILE},
+    {"nproc", 0, parse_rlimit, print_rlimit, LIMIT_NPROC},
+    {"as", 0, parse_rlimit, print_rlimit, LIMIT_AS},
+    {"fsize", 0, parse_rlimit, print_rlimit, LIMIT_FSIZE},
+    {"cpu", 0, parse_rlimit, print_rlimit, LIMIT_CPU},
+    {"core", 0, parse_rlimit, print_rlimit, LIMIT_CORE},
+    {"stack", 0, parse_rlimit, print_rlimit, LIMIT_STACK},
+    {"timeout", 0, parse_timeout, print_timeout, 0},
 };
 
 /* An unprivileged process can lower its hard limits but never raise them:

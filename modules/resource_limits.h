@@ -1,14 +1,22 @@
 /* [limits]: resource limits for the command, and the wall-clock timeout the
  * monitor enforces. */
-#ifndef QRUN_LIMITS_H
-#define QRUN_LIMITS_H
+#ifndef QRUN_RESOURCE_LIMITS_H
+#define QRUN_RESOURCE_LIMITS_H
 
 #include "diag.h"
 
 #include <stdint.h>
 
-enum { LIMIT_NOFILE, LIMIT_NPROC, LIMIT_AS, LIMIT_FSIZE, LIMIT_CPU, LIMIT_CORE, LIMIT_STACK,
-       LIMIT_COUNT };
+enum {
+        LIMIT_NOFILE,
+        LIMIT_NPROC,
+        LIMIT_AS,
+        LIMIT_FSIZE,
+        LIMIT_CPU,
+        LIMIT_CORE,
+        LIMIT_STACK,
+        LIMIT_COUNT
+};
 
 struct limit_setting {
         bool set;

@@ -1,0 +1,306 @@
+/*
+ * qtest: a static probe that integration tests run inside the container. The
+ * chroot has no /proc, so it asks the kernel directly and prints one line.
+ *
+ *   qtest ids | caps | fds | session | tiocsti | rlimits | umask | nnp | pid
+ *   qtest orphan            an orphan exits: prints "reaped" once pid 1 reaped it
+ *   qtest chroot-escape P   tries the second-chroot escape, then opens P
+ *   qtest open P            opens P for reading, prints "ok" or the errno name
+ *   qtest netifs            interfaces and whether they are up
+ *   qtest loopback          a TCP round trip over 127.0.0.1
+ *   qtest msgq KEY [create] looks up (or creates) a SysV message queue
+ *   qtest exit N | raise SIG
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *errno_name(int e)
+{
+        switch (e) {
+        case 0:
+                return "ok";
+        case EPERM:
+                return "EPERM";
+        case ENOENT:
+                return "ENOENT";
+        case ESRCH:
+                return "ESRCH";
+        case EIO:
+                return "EIO";
+        case EBADF:
+                return "EBADF";
+        case EACCES:
+                return "EACCES";
+        case EEXIST:
+                return "EEXIST";
+        case ENOTDIR:
+                return "ENOTDIR";
+        case EINVAL:
+                return "EINVAL";
+        case ENOTTY:
+                return "ENOTTY";
+        case EROFS:
+                return "EROFS";
+        case ENOSYS:
+                return "ENOSYS";
+        case EAGAIN:
+                return "EAGAIN";
+        case ENOSPC:
+                return "ENOSPC";
+        default: {
+                static char buf[32];
+                snprintf(buf, sizeof(buf), "errno%d", e);
+                return buf;
+        }
+        }
+}
+
+static int cmd_ids(void)
+{
+        gid_t groups[64];
+        int n = getgroups(64, groups);
+        printf("uid=%u gid=%u euid=%u egid=%u groups=", getuid(), getgid(), geteuid(), getegid());
+        for (int i = 0; i < n; i++)
+                printf("%s%u", i ? "," : "", groups[i]);
+        printf("\n");
+        return 0;
+}
+
+static int cmd_caps(void)
+{
+        struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+        struct __user_cap_data_struct d[2];
+        if (syscall(SYS_capget, &h, d) < 0)
+                return perror("capget"), 1;
+        unsigned long long inh = d[0].inheritable | (unsigned long long)d[1].inheritable << 32;
+        unsigned long long prm = d[0].permitted | (unsigned long long)d[1].permitted << 32;
+        unsigned long long eff = d[0].effective | (unsigned long long)d[1].effective << 32;
+        unsigned long long bnd = 0, amb = 0;
+        for (int c = 0; c < 64; c++) {
+                int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+                if (r < 0)
+                        break;
+                if (r)
+                        bnd |= 1ull << c;
+                if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
+                        amb |= 1ull << c;
+        }
+        printf("CapInh=%016llx CapPrm=%016llx CapEff=%016llx CapBnd=%016llx CapAmb=%016llx\n", inh,
+               prm, eff, bnd, amb);
+        return 0;
+}
+
+static int cmd_fds(void)
+{
+        printf("fds=");
+        int first = 1;
+        for (int fd = 0; fd < 4096; fd++)
+                if (fcntl(fd, F_GETFD) >= 0) {
+                        printf("%s%d", first ? "" : ",", fd);
+                        first = 0;
+                }
+        printf("\n");
+        return 0;
+}
+
+static int cmd_session(void)
+{
+        printf("pid=%d sid=%d pgid=%d\n", getpid(), getsid(0), getpgid(0));
+        return 0;
+}
+
+static int cmd_tiocsti(void)
+{
+        char c = '#';
+        int r = ioctl(0, TIOCSTI, &c);
+        printf("tiocsti=%s\n", errno_name(r < 0 ? errno : 0));
+        return 0;
+}
+
+static int cmd_rlimits(void)
+{
+        static const struct {
+                const char *name;
+                int res;
+        } r[] = {{"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC}, {"as", RLIMIT_AS},
+                 {"fsize", RLIMIT_FSIZE},   {"cpu", RLIMIT_CPU},     {"core", RLIMIT_CORE},
+                 {"stack", RLIMIT_STACK}};
+        for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+                struct rlimit rl;
+                getrlimit(r[i].res, &rl);
+                printf("%s%s=", i ? " " : "", r[i].name);
+                if (rl.rlim_cur == RLIM_INFINITY)
+                        printf("unlimited");
+                else
+                        printf("%llu", (unsigned long long)rl.rlim_cur);
+                if (rl.rlim_max == RLIM_INFINITY)
+                        printf("/unlimited");
+                else
+                        printf("/%llu", (unsigned long long)rl.rlim_max);
+        }
+        printf("\n");
+        return 0;
+}
+
+static int cmd_orphan(void)
+{
+        int fds[2];
+        if (pipe(fds) < 0)
+                return perror("pipe"), 1;
+        pid_t child = fork();
+        if (child == 0) {
+                pid_t grandchild = fork();
+                if (grandchild == 0) {
+                        usleep(50 * 1000); /* outlive the parent: reparented to pid 1 */
+                        _exit(0);
+                }
+                write(fds[1], &grandchild, sizeof(grandchild));
+                _exit(0);
+        }
+        pid_t orphan;
+        read(fds[0], &orphan, sizeof(orphan));
+        waitpid(child, NULL, 0);
+        /* A zombie still answers kill(pid, 0); a reaped process does not. */
+        for (int i = 0; i < 300; i++) {
+                if (kill(orphan, 0) < 0 && errno == ESRCH) {
+                        printf("reaped\n");
+                        return 0;
+                }
+                usleep(10 * 1000);
+        }
+        printf("zombie\n");
+        return 1;
+}
+
+static int cmd_chroot_escape(const char *target)
+{
+        mkdir("/tmp/escape", 0700);
+        int r = chroot("/tmp/escape");
+        printf("chroot=%s", errno_name(r < 0 ? errno : 0));
+        if (r == 0) {
+                for (int i = 0; i < 64; i++)
+                        chdir("..");
+                r = chroot(".");
+                printf(" second=%s", errno_name(r < 0 ? errno : 0));
+        }
+        int fd = open(target, O_RDONLY);
+        printf(" open=%s\n", errno_name(fd < 0 ? errno : 0));
+        return 0;
+}
+
+static int cmd_open(const char *path)
+{
+        int fd = open(path, O_RDONLY);
+        printf("%s\n", errno_name(fd < 0 ? errno : 0));
+        return 0;
+}
+
+static int cmd_netifs(void)
+{
+        struct if_nameindex *ifs = if_nameindex();
+        int s = socket(AF_INET, SOCK_DGRAM, 0);
+        if (!ifs || s < 0)
+                return perror("netifs"), 1;
+        for (struct if_nameindex *i = ifs; i->if_index; i++) {
+                struct ifreq ifr = {0};
+                snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
+                ioctl(s, SIOCGIFFLAGS, &ifr);
+                printf("%s%s:%s", i == ifs ? "" : " ", i->if_name,
+                       (ifr.ifr_flags & IFF_UP) ? "up" : "down");
+        }
+        printf("\n");
+        return 0;
+}
+
+static int cmd_loopback(void)
+{
+        struct sockaddr_in addr = {.sin_family = AF_INET,
+                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(addr);
+        int server = socket(AF_INET, SOCK_STREAM, 0);
+        int client = socket(AF_INET, SOCK_STREAM, 0);
+        if (server < 0 || client < 0 || bind(server, (struct sockaddr *)&addr, len) < 0 ||
+            listen(server, 1) < 0 || getsockname(server, (struct sockaddr *)&addr, &len) < 0 ||
+            connect(client, (struct sockaddr *)&addr, len) < 0) {
+                printf("loopback=%s\n", errno_name(errno));
+                return 0;
+        }
+        int conn = accept(server, NULL, NULL);
+        char buf[5] = "";
+        write(client, "ping", 4);
+        read(conn, buf, 4);
+        printf("loopback=%s\n", strcmp(buf, "ping") ? "garbled" : "ok");
+        return 0;
+}
+
+static int cmd_msgq(const char *key, int create)
+{
+        int id = msgget((key_t)strtol(key, NULL, 0), create ? IPC_CREAT | 0600 : 0);
+        printf("msgq=%s\n", errno_name(id < 0 ? errno : 0));
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        setvbuf(stdout, NULL, _IONBF, 0);
+        const char *cmd = argc > 1 ? argv[1] : "";
+        const char *arg = argc > 2 ? argv[2] : "";
+        if (!strcmp(cmd, "ids"))
+                return cmd_ids();
+        if (!strcmp(cmd, "caps"))
+                return cmd_caps();
+        if (!strcmp(cmd, "fds"))
+                return cmd_fds();
+        if (!strcmp(cmd, "session"))
+                return cmd_session();
+        if (!strcmp(cmd, "tiocsti"))
+                return cmd_tiocsti();
+        if (!strcmp(cmd, "rlimits"))
+                return cmd_rlimits();
+        if (!strcmp(cmd, "umask")) {
+                mode_t m = umask(0);
+                printf("umask=%04o\n", (unsigned)m);
+                return 0;
+        }
+        if (!strcmp(cmd, "nnp"))
+                return printf("nnp=%d\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)), 0;
+        if (!strcmp(cmd, "pid"))
+                return printf("pid=%d ppid=%d\n", getpid(), getppid()), 0;
+        if (!strcmp(cmd, "orphan"))
+                return cmd_orphan();
+        if (!strcmp(cmd, "chroot-escape"))
+                return cmd_chroot_escape(arg);
+        if (!strcmp(cmd, "open"))
+                return cmd_open(arg);
+        if (!strcmp(cmd, "netifs"))
+                return cmd_netifs();
+        if (!strcmp(cmd, "loopback"))
+                return cmd_loopback();
+        if (!strcmp(cmd, "msgq"))
+                return cmd_msgq(arg, argc > 3 && !strcmp(argv[3], "create"));
+        if (!strcmp(cmd, "exit"))
+                return atoi(arg);
+        if (!strcmp(cmd, "raise"))
+                return raise(atoi(arg)), 99;
+        fprintf(stderr, "qtest: unknown command \"%s\"\n", cmd);
+        return 2;
+}

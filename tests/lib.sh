@@ -1,0 +1,93 @@
+# TAP helpers for qrun's integration tests (bash). Sourced by tests/integration/*.t.
+#
+# Environment from tests/run.sh: QRUN (the binary under test), ROOTFS (a busybox
+# rootfs with /bin/qtest), QRUN_TEST_USER (the unprivileged account qrun runs as
+# when the suite runs as root), T (a scratch directory for this test file).
+set -u
+
+t_count=0
+t_failed=0
+
+# ok STATUS NAME: a test passes when STATUS is 0.
+ok() {
+        t_count=$((t_count + 1))
+        if [ "$1" -eq 0 ]; then
+                echo "ok $t_count - $2"
+        else
+                echo "not ok $t_count - $2"
+                t_failed=$((t_failed + 1))
+        fi
+}
+
+# is GOT EXPECTED NAME
+is() {
+        if [ "$1" = "$2" ]; then
+                ok 0 "$3"
+        else
+                ok 1 "$3"
+                printf '#   got:      %s\n#   expected: %s\n' "$(printf '%s' "$1" | sed '2,$s/^/#             /')" \
+                        "$(printf '%s' "$2" | sed '2,$s/^/#             /')"
+        fi
+}
+
+# like GOT REGEX NAME (extended regular expression)
+like() {
+        if printf '%s' "$1" | grep -Eq -- "$2"; then
+                ok 0 "$3"
+        else
+                ok 1 "$3"
+                printf '#   got:      %s\n#   expected match: %s\n' "$1" "$2"
+        fi
+}
+
+skip() {
+        t_count=$((t_count + 1))
+        echo "ok $t_count # skip $1"
+}
+
+done_testing() {
+        echo "1..$t_count"
+        [ "$t_failed" -eq 0 ]
+}
+
+# user_command ARGS...: sets the array CMD to a command line that runs ARGS as
+# the unprivileged test user (or as ourselves when not root). Every program in
+# it execs the next, so "${CMD[@]}" & gives $! = the pid of ARGS itself.
+user_command() {
+        if [ "$(id -u)" -eq 0 ]; then
+                CMD=(setpriv --reuid="$QRUN_TEST_USER" --regid="$QRUN_TEST_USER" --clear-groups -- "$@")
+        else
+                CMD=("$@")
+        fi
+}
+
+# Runs "$@" as the unprivileged test user (or as ourselves when not root).
+as_user() {
+        user_command "$@"
+        "${CMD[@]}"
+}
+
+# run_qrun ARGS...: runs qrun as the test user with stdin from /dev/null;
+# sets OUT, ERR and RC.
+run_qrun() {
+        as_user "$QRUN" "$@" >"$T/out" 2>"$T/err" </dev/null
+        RC=$?
+        OUT=$(cat "$T/out")
+        ERR=$(cat "$T/err")
+}
+
+# manifest FILE: writes stdin to FILE, a manifest whose [rootfs] defaults to
+# $ROOTFS if the text has no [rootfs] section.
+manifest() {
+        local text
+        text=$(cat)
+        if ! printf '%s\n' "$text" | grep -q '^\[rootfs\]'; then
+                text=$(printf '[rootfs]\npath = %s\n%s' "$ROOTFS" "$text")
+        fi
+        printf '%s\n' "$text" >"$1"
+        chmod a+r "$1"
+}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/qrun-t.XXXXXX")
+chmod 755 "$T"
+trap 'rm -rf "$T"' EXIT

@@ -1,0 +1,64 @@
+#!/bin/bash
+# Runs every qrun test: ./tests/run.sh
+#
+# Builds qrun, compiles the unit tests (with ASan and UBSan), builds a busybox
+# rootfs with the qtest probe, then runs everything under prove (TAP). As root
+# (CI) it installs what it needs and runs qrun as the unprivileged account
+# qrun-test, never as root; as a normal user it runs qrun as yourself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# ---- dependencies ----
+test_packages=(busybox-static util-linux perl clang-format)
+missing=()
+for p in "${test_packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" -ne 0 ]; then
+                echo "tests/run.sh: missing Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2
+                exit 1
+        fi
+        echo "tests/run.sh: installing: ${missing[*]}"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+                { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }
+fi
+
+./build.sh --werror
+
+# ---- unit tests: the parsers, built for the host with sanitizers ----
+multiarch=$(gcc -print-multiarch)
+mkdir -p build/tests
+modules=(modules/common.c modules/diag.c modules/values.c modules/manifest.c modules/rootfs.c
+        modules/userns.c modules/namespaces.c modules/process.c modules/resource_limits.c modules/errpipe.c
+        modules/init.c)
+for src in tests/unit/*.c; do
+        name=$(basename "$src" .c)
+        gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-missing-field-initializers -DQRUN_SYSTEM_MALLOC \
+                -fsanitize=address,undefined -fno-sanitize-recover=all -iquote modules \
+                "$src" "${modules[@]}" "/usr/lib/$multiarch/libinih.a" -o "build/tests/$name.t"
+done
+
+# ---- integration fixture: an unprivileged account, a rootfs, the probe ----
+work=$(mktemp -d /tmp/qrun-tests.XXXXXX)
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"
+export QRUN_TEST_USER=qrun-test
+if [ "$(id -u)" -eq 0 ] && ! id "$QRUN_TEST_USER" >/dev/null 2>&1; then
+        useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$QRUN_TEST_USER"
+fi
+tools/mkrootfs.sh "$work/rootfs" >/dev/null
+musl-gcc -static -O2 -Wall -Werror -Ibuild/include tests/helper/qtest.c -o "$work/rootfs/bin/qtest"
+cp build/qrun "$work/qrun"
+chmod -R a+rX "$work"
+export QRUN="$work/qrun" ROOTFS="$work/rootfs" QRUN_SOURCE=$PWD
+
+# ---- style: the one formatter configuration, used ----
+unformatted=$(for f in launcher.c modules/*.[ch] tests/helper/*.c tests/unit/*.[ch]; do
+        clang-format --dry-run "$f" 2>&1 | grep -q . && echo "$f"; done || true)
+if [ -n "$unformatted" ]; then
+        echo "tests/run.sh: not formatted with .clang-format: $unformatted" >&2
+        exit 1
+fi
+
+prove --exec '' build/tests/*.t tests/integration/*.t
