@@ -1,0 +1,100 @@
+#!/bin/bash
+# qrun's launch cost against the floor program, and its footprint.
+#
+#   bench/floor.sh [ROUNDS] [RUNS_PER_ROUND]      (defaults: 6 rounds of 500 runs)
+#
+# Times `qrun m.ini -- /bin/true` and `floor ROOTFS /bin/true` with hyperfine in
+# alternating rounds (drift on a shared machine then hits both alike), measures
+# qrun's peak RSS and binary size, and writes bench/results/10-core.md, from
+# which bench/RESULTS.md is assembled. As root it installs what it needs and
+# runs every measured process as an unprivileged account.
+. "$(dirname "$0")/lib.sh"
+rounds=${1:-6}
+runs=${2:-500}
+
+need_packages hyperfine busybox-static musl-tools python3
+(cd "$REPO" && ./build.sh >/dev/null)
+make_workdir
+"$REPO/tools/mkrootfs.sh" "$WORK/rootfs" >/dev/null
+musl-gcc -static -O2 -Wall -Werror "$BENCH_DIR/floor.c" -o "$WORK/floor"
+cp "$REPO/build/qrun" "$WORK/qrun"
+printf '[rootfs]\npath = %s\n[process]\ncommand = /bin/true\n' "$WORK/rootfs" >"$WORK/true.ini"
+chmod -R a+rX "$WORK"
+
+floor_cmd="$WORK/floor $WORK/rootfs /bin/true"
+qrun_cmd="$WORK/qrun $WORK/true.ini"
+floor_files=() qrun_files=()
+for r in $(seq 1 "$rounds"); do
+        # Alternate which goes first.
+        order=(floor qrun)
+        [ $((r % 2)) -eq 0 ] && order=(qrun floor)
+        for who in "${order[@]}"; do
+                cmd=$floor_cmd
+                [ "$who" = qrun ] && cmd=$qrun_cmd
+                as_bench_user hyperfine -N --style none --warmup 50 --runs "$runs" \
+                        --export-json "$WORK/out/$who-$r.json" "$cmd" >/dev/null 2>>"$WORK/out/hyperfine.log" ||
+                        { cat "$WORK/out/hyperfine.log" >&2; exit 1; }
+                eval "${who}_files+=(\"$WORK/out/$who-$r.json\")"
+        done
+done
+table=$(python3 "$BENCH_DIR/stats.py" floor "floor=$(IFS=,; echo "${floor_files[*]}")" \
+        "qrun=$(IFS=,; echo "${qrun_files[*]}")")
+ratio=$(printf '%s\n' "$table" | awk -F'|' '$2 ~ /qrun/ {gsub(/[ ×]/, "", $8); print $8}')
+
+# Peak RSS of qrun's own processes (the monitor and pid 1), read from /proc
+# while the container runs: the command's own memory is not qrun's.
+peak_kb=0
+for _ in 1 2 3 4 5; do
+        user_sleep() { as_bench_user "$WORK/qrun" "$WORK/true.ini" -- /bin/sleep 0.5; }
+        user_sleep &
+        sleep 0.25
+        for pid in $(pgrep -f "^$WORK/qrun "); do
+                kb=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+                [ "${kb:-0}" -gt "$peak_kb" ] && peak_kb=$kb
+        done
+        wait
+done
+size=$(stat -c %s "$REPO/build/qrun")
+
+# Where qrun's time goes: medians of the --verbose steps over 300 launches.
+for _ in $(seq 1 300); do
+        as_bench_user "$WORK/qrun" -v "$WORK/true.ini" 2>&1 >/dev/null
+done >"$WORK/out/verbose.txt"
+steps=$(awk '/^qrun: [a-z]+ +[0-9]+ us/ {print $2, $3}' "$WORK/out/verbose.txt" | python3 -c '
+import sys, statistics, collections
+d = collections.OrderedDict()
+for line in sys.stdin:
+    step, us = line.split()
+    d.setdefault(step, []).append(int(us))
+print("| step | median µs |\n|---|---:|")
+for step, v in d.items():
+    print("| %s | %d |" % (step, statistics.median(v)))')
+
+verdict() { if awk "BEGIN {exit !($1)}"; then echo "met"; else echo "**missed**"; fi; }
+mkdir -p "$BENCH_DIR/results"
+cat >"$BENCH_DIR/results/10-core.md" <<EOF2
+## Core launch: qrun against the floor program
+
+Written by \`bench/floor.sh $rounds $runs\`. \`floor\` (bench/floor.c) does only unshare(user+pid+ipc+uts),
+the id maps, fork, chroot and exec; qrun additionally parses and validates the manifest, runs its
+own init as pid 1 (one more process), drops capabilities, sets no_new_privs, starts a new
+session and closes descriptors. Both run \`/bin/true\` (busybox) in the same rootfs, as an
+unprivileged user; $rounds alternating rounds of $runs runs each, pooled.
+
+$(machine_summary)
+
+$table
+
+| target | measured | verdict |
+|---|---|---|
+| qrun ≤ 1.2× the floor's median | ${ratio}× | $(verdict "$ratio <= 1.2") |
+| qrun's peak RSS ≤ 1 MiB | ${peak_kb} KiB (VmHWM of the monitor and pid 1) | $(verdict "$peak_kb <= 1024") |
+| binary ≤ 512 KiB | $size bytes | $(verdict "$size <= 524288") |
+
+Where qrun's time goes (\`qrun -v\`, medians of 300 launches; each step is timed inside its own
+process, so the steps overlap the kernel's fork/exec/exit work and do not add up to the total):
+
+$steps
+EOF2
+assemble_results
+cat "$BENCH_DIR/results/10-core.md"
