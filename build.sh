@@ -21,22 +21,7 @@ for arg in "$@"; do
 done
 
 # ---- dependencies ----
-packages=(musl-tools libinih-dev linux-libc-dev busybox-static binutils gcc)
-missing=()
-for p in "${packages[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-        if [ "$(id -u)" -ne 0 ]; then
-                echo "build.sh: missing Debian packages: ${missing[*]}" >&2
-                echo "build.sh: as root: apt-get install ${missing[*]}" >&2
-                exit 1
-        fi
-        echo "build.sh: installing: ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
-                { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }
-fi
+tools/need-packages.sh build.sh musl-tools libinih-dev linux-libc-dev busybox-static binutils gcc
 
 # ---- headers for musl: inih's and the kernel's, nothing else from glibc ----
 multiarch=$(gcc -print-multiarch)

@@ -6,18 +6,7 @@ REPO=$(dirname "$BENCH_DIR")
 BENCH_USER=${BENCH_USER:-qrun-test}
 
 need_packages() {
-        local missing=()
-        for p in "$@"; do
-                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-        done
-        [ ${#missing[@]} -eq 0 ] && return 0
-        if [ "$(id -u)" -ne 0 ]; then
-                echo "bench: missing Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2
-                exit 1
-        fi
-        echo "bench: installing: ${missing[*]}"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
-                { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }
+        "$REPO/tools/need-packages.sh" bench "$@"
 }
 
 # Everything runs as an unprivileged account, hyperfine included, so that no

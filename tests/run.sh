@@ -9,20 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # ---- dependencies ----
-test_packages=(busybox-static util-linux perl clang-format)
-missing=()
-for p in "${test_packages[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-        if [ "$(id -u)" -ne 0 ]; then
-                echo "tests/run.sh: missing Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2
-                exit 1
-        fi
-        echo "tests/run.sh: installing: ${missing[*]}"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
-                { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }
-fi
+tools/need-packages.sh tests/run.sh busybox-static util-linux perl clang-format file
 
 ./build.sh --werror
 
