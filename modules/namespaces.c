@@ -17,20 +17,15 @@
 
 /* ---- [namespaces] keys: four booleans, addressed by offset ---- */
 
-static bool *ns_flag(struct ns_config *ns, const struct key_def *key)
-{
-        return (bool *)((char *)ns + key->arg);
-}
-
 static bool parse_ns(struct config *cfg, const struct key_def *key, const char *value,
                      struct diag *d)
 {
-        return parse_bool(d, value, ns_flag(&cfg->ns, key));
+        return parse_bool(d, value, (bool *)((char *)&cfg->ns + key->arg));
 }
 
 static void print_ns(const struct config *cfg, const struct key_def *key, FILE *out)
 {
-        print_bool(out, key->name, *ns_flag((struct ns_config *)&cfg->ns, key));
+        print_bool(out, key->name, *(const bool *)((const char *)&cfg->ns + key->arg));
 }
 
 static const struct key_def namespaces_keys[] = {

@@ -102,6 +102,8 @@ static void print_timeout(const struct config *cfg, const struct key_def *key, F
                 }
 }
 
+/* The rlimit keys come first, in LIMIT_* order: validation and limits_apply()
+ * name a limit by limits_keys[index]. */
 static const struct key_def limits_keys[] = {
     {"nofile", 0, parse_rlimit, print_rlimit, LIMIT_NOFILE},
     {"nproc", 0, parse_rlimit, print_rlimit, LIMIT_NPROC},

@@ -126,8 +126,10 @@ static void write_file(const char *path, const char *text)
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0 || !write_all(fd, text, strlen(text))) {
                 int err = errno;
-                die("userns", err, "unable to write %s (%s)", path,
-                    err == EPERM ? explain_userns_refusal(err) : "writing the id map failed");
+                if (err == EPERM)
+                        die("userns", err, "unable to write %s (%s)", path,
+                            explain_userns_refusal(err));
+                die("userns", err, "unable to write %s (is /proc mounted?)", path);
         }
         close(fd);
 }
