@@ -2,15 +2,13 @@
 #include "manifest.h"
 #include "common.h"
 #include "config.h"
+#include "ini_file.h"
 #include "values.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* Every section qrun knows, in validation order: [rootfs] opens the directory
@@ -138,135 +136,22 @@ static bool apply_value(struct config *cfg, const struct section_def *sec, const
 
 struct parser {
         struct config *cfg;
-        struct diag *d;
-        const char *text;
-        size_t len, pos;
-        unsigned line;
         struct seen_keys seen;
 };
 
-static bool read_file(const char *path, char **text, size_t *len, struct diag *d)
+static bool on_section(void *ctx, const char *name, struct diag *d)
 {
-        /* O_NONBLOCK: a FIFO given as the manifest must not hang us. */
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return diag_error(d, "%s", strerror(errno));
-        if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
-                close(fd);
-                return diag_error(d, "%s",
-                                  S_ISDIR(st.st_mode) ? "is a directory, not a manifest"
-                                                      : "not a regular file");
-        }
-        if (st.st_size > MANIFEST_MAX_BYTES) {
-                close(fd);
-                return diag_error(d, "too large (%lld bytes; a manifest is at most %d)",
-                                  (long long)st.st_size, MANIFEST_MAX_BYTES);
-        }
-        char *buf = xmalloc((size_t)st.st_size + 1);
-        size_t got = 0;
-        for (;;) {
-                ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        int err = errno;
-                        close(fd);
-                        free(buf);
-                        return diag_error(d, "%s", strerror(err));
-                }
-                if (n == 0 || (got += (size_t)n) == (size_t)st.st_size)
-                        break;
-        }
-        close(fd);
-        buf[got] = '\0';
-        *text = buf;
-        *len = got;
-        return true;
+        (void)ctx;
+        return find_section(name) || report_unknown_section(d, name);
 }
 
-/* Checks one line's shape; returns false (after reporting) if inih must not see
- * it. Section names are checked here too, so an empty unknown section is still
- * reported, at its own line. */
-static bool check_line(struct parser *ps, const char *s, size_t n)
+static void on_value(void *ctx, const char *section, const char *key, const char *value,
+                     struct diag *d)
 {
-        struct diag *d = ps->d;
-        d->section = NULL;
-        d->key = NULL;
-        if (n == 0 || s[0] == '#' || s[0] == ';')
-                return true;
-        if (memchr(s, '\0', n))
-                return diag_error(d, "contains a NUL byte (is this a binary file?)");
-        if (s[0] == '[') {
-                const char *close = memchr(s, ']', n);
-                if (!close)
-                        return diag_error(d, "expected ] at the end of the section name");
-                if ((size_t)(close - s) + 1 != n)
-                        return diag_error(d, "unexpected text after ]");
-                char name[64];
-                snprintf(name, sizeof(name), "%.*s", (int)(close - s - 1), s + 1);
-                if (!find_section(name))
-                        report_unknown_section(d, name);
-                return true; /* inih must still switch sections */
-        }
-        const char *eq = memchr(s, '=', n);
-        const char *colon = memchr(s, ':', n);
-        if (!eq || (colon && colon < eq))
-                return diag_error(d, "expected KEY = VALUE, got \"%.*s\"", (int)(n > 40 ? 40 : n),
-                                  s);
-        if (eq == s)
-                return diag_error(d, "missing key name before =");
-        return true;
-}
-
-/* inih's reader: hands over one line at a time, so we know its number. Leading
- * blanks are dropped (no continuation lines) and malformed lines are reported
- * here and passed on as blank lines. */
-static char *read_line(char *buf, int size, void *stream)
-{
-        struct parser *ps = stream;
-        if (ps->pos >= ps->len)
-                return NULL;
-        const char *s = ps->text + ps->pos;
-        const char *nl = memchr(s, '\n', ps->len - ps->pos);
-        size_t n = nl ? (size_t)(nl - s) : ps->len - ps->pos;
-        ps->pos += n + (nl != NULL);
-        ps->line++;
-        ps->d->loc = (struct loc){ps->cfg->manifest_path, ps->line};
-        if (ps->line == 1 && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
-                s += 3, n -= 3; /* UTF-8 byte-order mark */
-        while (n && (*s == ' ' || *s == '\t'))
-                s++, n--;
-        while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-                n--;
-        bool ok;
-        if (n + 2 > (size_t)size)
-                ok = diag_error(ps->d, "line too long (at most %d bytes)", MANIFEST_MAX_LINE);
-        else
-                ok = check_line(ps, s, n);
-        if (!ok)
-                n = 0;
-        memcpy(buf, s, n);
-        buf[n] = '\n';
-        buf[n + 1] = '\0';
-        return buf;
-}
-
-static int on_value(void *user, const char *section, const char *name, const char *value)
-{
-        struct parser *ps = user;
-        struct diag *d = ps->d;
-        if (!*section) {
-                d->section = NULL;
-                d->key = NULL;
-                diag_error(d, "\"%s\" is outside any section (add a [section] line above it)",
-                           name);
-                return 1;
-        }
+        struct parser *ps = ctx;
         const struct section_def *sec = find_section(section);
         if (sec) /* an unknown section was reported at its header */
-                apply_value(ps->cfg, sec, name, value, d, &ps->seen);
-        return 1; /* keep going: report every problem in one run */
+                apply_value(ps->cfg, sec, key, value, d, &ps->seen);
 }
 
 static char *absolute_dir_of(const char *path)
@@ -284,34 +169,14 @@ static char *absolute_dir_of(const char *path)
 
 bool manifest_load(struct config *cfg, const char *path, struct diag *d)
 {
-        unsigned errors_before = d->errors;
         cfg->manifest_path = path;
         cfg->manifest_dir = absolute_dir_of(path);
-        *d = (struct diag){.loc = {path, 0}, .errors = d->errors};
         struct parser *ps = xmalloc(sizeof(*ps));
-        *ps = (struct parser){.cfg = cfg, .d = d};
-        char *text = NULL;
-        if (!read_file(path, &text, &ps->len, d)) {
-                free(ps);
-                return false;
-        }
-        ps->text = text;
-        /* Debian's inih exposes its build options as globals. */
-        ini_use_stack = false;
-        ini_max_line = MANIFEST_MAX_LINE + 2;
-        ini_initial_alloc = MANIFEST_MAX_LINE + 2;
-        ini_allow_multiline = false;       /* indentation is not continuation */
-        ini_allow_inline_comments = false; /* values run to the end of the line */
-        int first_error = ini_parse_stream(read_line, ps, on_value, ps);
-        if (first_error != 0 && d->errors == errors_before) {
-                /* Something our line check did not foresee: still an error. */
-                d->loc = (struct loc){path, first_error > 0 ? (unsigned)first_error : 0};
-                d->section = d->key = NULL;
-                diag_error(d, first_error > 0 ? "syntax error" : "unable to parse");
-        }
-        free(text);
+        *ps = (struct parser){.cfg = cfg};
+        struct ini_file_handler h = {ps, "manifest", on_section, on_value};
+        bool ok = ini_file_parse(path, &h, d);
         free(ps);
-        return d->errors == errors_before;
+        return ok;
 }
 
 bool manifest_override(struct config *cfg, const char *assignment, struct diag *d)

@@ -16,7 +16,7 @@ tools/need-packages.sh tests/run.sh busybox-static util-linux perl clang-format 
 # ---- unit tests: the parsers, built for the host with sanitizers ----
 multiarch=$(gcc -print-multiarch)
 mkdir -p build/tests
-modules=(modules/common.c modules/diag.c modules/values.c modules/manifest.c modules/rootfs.c
+modules=(modules/common.c modules/diag.c modules/values.c modules/manifest.c modules/ini_file.c modules/rootfs.c
         modules/userns.c modules/namespaces.c modules/process.c modules/resource_limits.c modules/errpipe.c
         modules/init.c)
 for src in tests/unit/*.c; do
