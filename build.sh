@@ -21,7 +21,7 @@ for arg in "$@"; do
 done
 
 # ---- dependencies ----
-tools/need-packages.sh build.sh musl-tools libinih-dev linux-libc-dev busybox-static binutils gcc
+tools/need-packages.sh build.sh musl-tools libinih-dev libseccomp-dev linux-libc-dev busybox-static binutils gcc
 
 # ---- headers for musl: inih's and the kernel's, nothing else from glibc ----
 multiarch=$(gcc -print-multiarch)
@@ -31,13 +31,23 @@ ln -sfn /usr/include/linux build/include/linux
 ln -sfn /usr/include/asm-generic build/include/asm-generic
 ln -sfn "/usr/include/$multiarch/asm" build/include/asm
 
+# ---- seccomp: profiles compiled now, embedded as const data ----
+# The generator runs on this machine (glibc, libseccomp for name lookup only);
+# qrun itself links no libseccomp code.
+mkdir -p build/gen
+gcc -std=gnu11 -O2 -Wall -Wextra -Wno-missing-field-initializers ${werror:+-Werror} -iquote modules \
+        tools/seccomp-gen.c modules/seccomp_policy.c modules/seccomp_bpf.c modules/ini_file.c \
+        modules/diag.c modules/values.c modules/common.c "/usr/lib/$multiarch/libinih.a" -lseccomp \
+        -o build/seccomp-gen
+build/seccomp-gen build/gen/seccomp_tables.c default=profiles/default.ini strict=profiles/strict.ini
+
 # ---- compile ----
 CFLAGS=(-std=gnu11 -O2 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
         -Wno-missing-field-initializers -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections
-        -fstack-protector-strong -Ibuild/include)
+        -fstack-protector-strong -Ibuild/include -iquote modules)
 [ -n "$werror" ] && CFLAGS+=(-Werror)
 LDFLAGS=(-static -s -Wl,--gc-sections)
-sources=(launcher.c modules/*.c)
+sources=(launcher.c modules/*.c build/gen/seccomp_tables.c)
 musl-gcc "${CFLAGS[@]}" "${sources[@]}" "/usr/lib/$multiarch/libinih.a" "${LDFLAGS[@]}" -o build/qrun.tmp
 chmod 0755 build/qrun.tmp
 mv -f build/qrun.tmp build/qrun

@@ -18,8 +18,8 @@
  *        without one: become the command
  *   command
  *     7. new session, rlimits, umask, capabilities, no_new_privs, descriptors,
- *        the caller's signal mask, exec (the seccomp filter will be the last
- *        step before exec)
+ *        the caller's signal mask, the seccomp filter (compiled when qrun was
+ *        built), exec
  *
  * There is no mount namespace (chroot instead) and no network namespace unless
  * asked: both are the expensive ones to create and tear down.
@@ -69,9 +69,10 @@ static void run_command(void *unused)
         userns_drop_capabilities(&cfg.user); /* needs CAP_SETPCAP: before no_new_privs */
         process_set_no_new_privs();
         process_close_extra_fds();
+        signals_restore();
         verbose_step("command", started,
                      "new session, limits, umask, capabilities, no_new_privs, descriptors");
-        signals_restore();
+        seccomp_attach(&cfg.seccomp); /* last: after no_new_privs, right before exec */
         process_exec(&cfg.process);
 }
 
@@ -96,6 +97,8 @@ int main(int argc, char **argv)
         struct options opts;
         cli_parse(argc, argv, &opts);
         verbose = opts.verbose;
+        if (opts.print_bpf)
+                return seccomp_print_bpf(opts.print_bpf);
         uint64_t started = step_start();
         load_configuration(&opts);
         if (opts.check) {

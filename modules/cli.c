@@ -8,12 +8,15 @@
 
 static const char usage[] =
     "Usage: qrun [OPTIONS] MANIFEST [-- CMD [ARG...]]\n"
+    "       qrun --print-bpf PROFILE\n"
     "Run a command in the sandbox MANIFEST describes, as an unprivileged user.\n"
     "\n"
     "  -s, --set SECTION.KEY=VALUE  override a manifest value (repeatable)\n"
     "      --check                  validate the manifest and rootfs, print the\n"
     "                               effective configuration, create nothing\n"
     "  -v, --verbose                print each setup step and its duration\n"
+    "      --print-bpf PROFILE      print the seccomp program of PROFILE (default,\n"
+    "                               strict or a profile file) and exit\n"
     "  -h, --help                   print this help\n"
     "  -V, --version                print the version\n"
     "\n"
@@ -71,6 +74,8 @@ void cli_parse(int argc, char **argv, struct options *o)
                 } else if (is(a, "-V", "--version")) {
                         puts("qrun " QRUN_VERSION);
                         exit(0);
+                } else if (!strncmp(a, "--print-bpf", 11) && (a[11] == '\0' || a[11] == '=')) {
+                        o->print_bpf = option_value(argc, argv, &i, a[11] ? a + 12 : NULL);
                 } else if (is(a, NULL, "--check")) {
                         o->check = true;
                 } else if (is(a, "-v", "--verbose")) {
@@ -83,6 +88,6 @@ void cli_parse(int argc, char **argv, struct options *o)
                         usage_error("unknown option \"%s\"", a);
                 }
         }
-        if (!o->manifest)
+        if (!o->manifest && !o->print_bpf)
                 usage_error("missing MANIFEST");
 }

@@ -10,6 +10,7 @@ struct options {
         char **command;    /* after --, or NULL */
         const char **sets; /* --set SECTION.KEY=VALUE, in order */
         size_t nsets;
+        const char *print_bpf; /* --print-bpf PROFILE: no manifest */
         bool check;
         bool verbose;
 };

@@ -6,6 +6,7 @@
 #include "namespaces.h"
 #include "process.h"
 #include "rootfs.h"
+#include "seccomp.h"
 #include "userns.h"
 
 struct config {
@@ -17,6 +18,7 @@ struct config {
         struct ns_config ns;
         struct process_config process;
         struct limits_config limits;
+        struct seccomp_config seccomp;
 };
 
 void config_init(struct config *cfg);

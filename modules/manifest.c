@@ -14,7 +14,8 @@
 /* Every section qrun knows, in validation order: [rootfs] opens the directory
  * that [process] then checks cwd against. */
 static const struct section_def *const sections[] = {
-    &rootfs_section, &user_section, &namespaces_section, &process_section, &limits_section,
+    &rootfs_section,  &user_section,   &namespaces_section,
+    &process_section, &limits_section, &seccomp_section,
 };
 
 #define MANIFEST_MAX_BYTES   (1 << 20)
@@ -34,6 +35,7 @@ void config_free(struct config *cfg)
         free(cfg->manifest_dir);
         rootfs_config_free(&cfg->rootfs);
         process_config_free(&cfg->process);
+        seccomp_config_free(&cfg->seccomp);
         *cfg = (struct config){0};
 }
 

@@ -222,7 +222,7 @@ static void test_errors(void)
              "E.ini:3: [process] nofile: unknown key here (it belongs in [limits])"},
             {"[limit]\n", "E.ini:1: unknown section [limit] (did you mean [limits]?)"},
             {"[mounts]\n", "E.ini:1: unknown section [mounts] (known: [rootfs], [user], "
-                           "[namespaces], [process], [limits])"},
+                           "[namespaces], [process], [limits], [seccomp])"},
             {"command = x\n",
              "E.ini:1: \"command\" is outside any section (add a [section] line above it)"},
             {"[process]\ncommand\n", "E.ini:2: expected KEY = VALUE, got \"command\""},

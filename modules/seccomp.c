@@ -1,0 +1,189 @@
+#define _GNU_SOURCE
+#include "seccomp.h"
+#include "common.h"
+#include "config.h"
+#include "errpipe.h"
+#include "manifest.h"
+#include "seccomp_tables.h"
+#include "values.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* ---- the embedded name table ---- */
+
+static int by_name(const void *key, const void *entry)
+{
+        return strcmp(key, ((const struct sc_syscall_name *)entry)->name);
+}
+
+static enum sc_name_kind resolve_embedded(void *ctx, const char *name, int *nr)
+{
+        (void)ctx;
+        const struct sc_syscall_name *e =
+            bsearch(name, sc_names, sc_name_count, sizeof(*sc_names), by_name);
+        if (!e)
+                return SC_NAME_UNKNOWN;
+        *nr = e->nr;
+        return e->nr >= 0 ? SC_NAME_NATIVE : SC_NAME_FOREIGN;
+}
+
+static const char *nearest_embedded(void *ctx, const char *name)
+{
+        (void)ctx;
+        const char **all = xmalloc(sc_name_count * sizeof(*all));
+        for (unsigned i = 0; i < sc_name_count; i++)
+                all[i] = sc_names[i].name;
+        const char *near = nearest_word(name, all, sc_name_count);
+        free(all);
+        return near;
+}
+
+static const struct sc_resolver embedded_resolver = {resolve_embedded, nearest_embedded, NULL};
+
+static const char *name_of(int nr)
+{
+        if (nr < 0)
+                return NULL; /* -1 marks the calls of other architectures */
+        for (unsigned i = 0; i < sc_name_count; i++)
+                if (sc_names[i].nr == nr)
+                        return sc_names[i].name;
+        return NULL;
+}
+
+static const struct sc_builtin_profile *find_builtin(const char *name)
+{
+        for (unsigned i = 0; i < sc_builtin_count; i++)
+                if (!strcmp(sc_builtins[i].name, name))
+                        return &sc_builtins[i];
+        return NULL;
+}
+
+/* Compiles a profile file; errors name the file and line. */
+static bool compile_file(const char *path, struct sc_program *prog, struct diag *d)
+{
+        struct sc_policy policy;
+        bool ok = sc_policy_load(path, &embedded_resolver, &policy, d);
+        char err[256];
+        if (ok && !sc_compile(&policy, &sc_native, prog, err, sizeof(err)))
+                ok = diag_error_at(d, (struct loc){path, 0}, NULL, NULL, "%s", err);
+        sc_policy_free(&policy);
+        return ok;
+}
+
+/* ---- [seccomp] profile ---- */
+
+static bool parse_profile(struct config *cfg, const struct key_def *key, const char *value,
+                          struct diag *d)
+{
+        (void)key;
+        struct seccomp_config *s = &cfg->seccomp;
+        if (!*value)
+                return diag_error(d, "expected default, strict, none or a profile file");
+        free(s->profile);
+        s->loc = d->loc;
+        if (find_builtin(value) || !strcmp(value, "none") || value[0] == '/' || diag_is_override(d))
+                s->profile = xstrdup(value);
+        else if (strchr(value, '/') || strstr(value, ".ini"))
+                s->profile = xasprintf("%s/%s", cfg->manifest_dir, value); /* beside the manifest */
+        else
+                return diag_error(d,
+                                  "unknown profile \"%s\" (built in: default, strict, none; a "
+                                  "file needs a path such as ./%s.ini)",
+                                  value, value);
+        return true;
+}
+
+static void print_profile(const struct config *cfg, const struct key_def *key, FILE *out)
+{
+        print_value(out, key->name, cfg->seccomp.profile);
+        if (cfg->seccomp.insns)
+                fprintf(out, "; %u BPF instructions for %s\n", cfg->seccomp.len,
+                        sc_native.arch_name);
+}
+
+static const struct key_def seccomp_keys[] = {
+    {"profile", 0, parse_profile, print_profile, 0},
+};
+
+/* Chooses (or compiles) the program while everything is still being checked. */
+static bool validate_seccomp(struct config *cfg, struct diag *d)
+{
+        struct seccomp_config *s = &cfg->seccomp;
+        if (!s->profile)
+                s->profile = xstrdup("default");
+        const struct sc_builtin_profile *builtin = find_builtin(s->profile);
+        if (builtin) {
+                s->insns = builtin->insns;
+                s->len = builtin->len;
+                return true;
+        }
+        if (!strcmp(s->profile, "none"))
+                return true;
+        if (access(s->profile, R_OK) < 0) {
+                struct loc loc = s->loc.file ? s->loc : (struct loc){cfg->manifest_path, 0};
+                return diag_error_at(d, loc, "seccomp", "profile", "%s: %s", s->profile,
+                                     strerror(errno));
+        }
+        if (!compile_file(s->profile, &s->custom, d))
+                return false;
+        s->insns = s->custom.insns;
+        s->len = s->custom.len;
+        return true;
+}
+
+const struct section_def seccomp_section = {"seccomp", seccomp_keys, ARRAY_SIZE(seccomp_keys),
+                                            validate_seccomp};
+
+void seccomp_config_free(struct seccomp_config *s)
+{
+        free(s->profile);
+        sc_program_free(&s->custom);
+        *s = (struct seccomp_config){0};
+}
+
+/* ---- actions ---- */
+
+void seccomp_attach(const struct seccomp_config *s)
+{
+        if (!s->insns)
+                return;
+        uint64_t started = step_start();
+        struct sock_fprog prog = {(unsigned short)s->len, (struct sock_filter *)s->insns};
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+                fail(EXIT_QRUN_FAILED, "seccomp", errno,
+                     "unable to load the %s profile (%u "
+                     "instructions)",
+                     s->profile, s->len);
+        verbose_step("seccomp", started, "%s profile, %u instructions", s->profile, s->len);
+}
+
+int seccomp_print_bpf(const char *profile)
+{
+        const struct sc_builtin_profile *builtin = find_builtin(profile);
+        struct sc_program custom = {0};
+        const struct sock_filter *insns;
+        unsigned len;
+        if (builtin) {
+                insns = builtin->insns;
+                len = builtin->len;
+        } else {
+                struct diag d = {0};
+                if (!compile_file(profile, &custom, &d)) {
+                        diag_finish(&d);
+                        return EXIT_QRUN_FAILED;
+                }
+                insns = custom.insns;
+                len = custom.len;
+        }
+        printf("# seccomp profile %s: %u instructions for %s (system calls 0-%d known)\n", profile,
+               len, sc_native.arch_name, sc_native.table_max);
+        sc_disassemble(insns, len, &sc_native, name_of, stdout);
+        sc_program_free(&custom);
+        return fflush(stdout) == 0 ? 0 : EXIT_QRUN_FAILED;
+}

@@ -1,0 +1,28 @@
+/* [seccomp]: the filter the command runs under. Built-in profiles were
+ * compiled when qrun was built; a custom profile file is compiled at launch
+ * with the embedded name table. The filter is attached last, right before exec. */
+#ifndef QRUN_SECCOMP_H
+#define QRUN_SECCOMP_H
+
+#include "diag.h"
+#include "seccomp_bpf.h"
+
+struct seccomp_config {
+        char *profile; /* "default", "strict", "none" or a file's path */
+        struct loc loc;
+        const struct sock_filter *insns; /* NULL: no filter */
+        unsigned len;
+        struct sc_program custom; /* compiled from a file */
+};
+
+extern const struct section_def seccomp_section;
+
+void seccomp_config_free(struct seccomp_config *s);
+
+/* In the command, after no_new_privs: the very last step before exec. */
+void seccomp_attach(const struct seccomp_config *s);
+
+/* qrun --print-bpf PROFILE: a readable listing of the program; exit status. */
+int seccomp_print_bpf(const char *profile);
+
+#endif

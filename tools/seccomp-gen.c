@@ -1,0 +1,194 @@
+/*
+ * seccomp-gen: compiles the built-in seccomp profiles when qrun is built.
+ *
+ *   seccomp-gen [--arch NAME] OUTPUT.c NAME=PROFILE.ini...
+ *
+ * System call names are resolved with libseccomp (its lookup is the gperf
+ * perfect hash the seeds describe) for one architecture: the build machine's,
+ * or NAME for checking another. The programs come from the same compiler qrun
+ * uses at run time for custom profiles (modules/seccomp_bpf.c). OUTPUT.c holds
+ * the programs and a name->number table as const data; qrun itself links no
+ * libseccomp code.
+ */
+#define _GNU_SOURCE
+#include "common.h"
+#include "seccomp_bpf.h"
+#include "seccomp_policy.h"
+#include "values.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_NR 8192 /* beyond every architecture's table (mips n32 starts at 6000) */
+
+struct names {
+        uint32_t arch;
+        const char **all; /* native and foreign, for suggestions */
+        size_t n;
+};
+
+static enum sc_name_kind resolve(void *ctx, const char *name, int *nr)
+{
+        struct names *names = ctx;
+        int v = seccomp_syscall_resolve_name_arch(names->arch, name);
+        if (v >= 0) {
+                *nr = v;
+                return SC_NAME_NATIVE;
+        }
+        return v == __NR_SCMP_ERROR ? SC_NAME_UNKNOWN : SC_NAME_FOREIGN;
+}
+
+static const char *nearest(void *ctx, const char *name)
+{
+        struct names *names = ctx;
+        return nearest_word(name, names->all, names->n);
+}
+
+struct entry {
+        char *name;
+        int nr;
+};
+
+static int by_name(const void *a, const void *b)
+{
+        return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
+}
+
+/* Every name libseccomp knows: the target's numbers, then (as negative pseudo
+ * numbers) the calls that exist only on other architectures. */
+static struct entry *collect_names(uint32_t arch, size_t *count, int *table_max)
+{
+        struct entry *e = xmalloc(sizeof(*e) * (MAX_NR + 30000));
+        size_t n = 0;
+        *table_max = 0;
+        for (int nr = 0; nr < MAX_NR; nr++) {
+                char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+                if (!name)
+                        continue;
+                e[n++] = (struct entry){name, nr};
+                if (nr > *table_max)
+                        *table_max = nr;
+        }
+        for (int nr = -30000; nr < 0; nr++) {
+                char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+                if (name)
+                        e[n++] = (struct entry){name, -1};
+        }
+        qsort(e, n, sizeof(*e), by_name);
+        *count = n;
+        return e;
+}
+
+static void write_program(FILE *out, const char *name, const struct sc_program *prog)
+{
+        fprintf(out, "static const struct sock_filter profile_%s[%u] = {\n", name, prog->len);
+        for (unsigned i = 0; i < prog->len; i++) {
+                const struct sock_filter *in = &prog->insns[i];
+                fprintf(out, "    {0x%04x, %u, %u, 0x%08x},\n", in->code, in->jt, in->jf, in->k);
+        }
+        fprintf(out, "};\n\n");
+}
+
+int main(int argc, char **argv)
+{
+        uint32_t arch = seccomp_arch_native();
+        int first = 1;
+        if (argc > 3 && !strcmp(argv[1], "--arch")) {
+                arch = seccomp_arch_resolve_name(argv[2]);
+                if (!arch) {
+                        fprintf(stderr, "seccomp-gen: unknown architecture %s\n", argv[2]);
+                        return 2;
+                }
+                first = 3;
+        }
+        if (argc - first < 2) {
+                fprintf(stderr, "usage: seccomp-gen [--arch NAME] OUTPUT.c NAME=PROFILE.ini...\n");
+                return 2;
+        }
+        size_t count;
+        int table_max;
+        struct entry *entries = collect_names(arch, &count, &table_max);
+        struct names names = {arch, xmalloc(count * sizeof(char *)), count};
+        for (size_t i = 0; i < count; i++)
+                names.all[i] = entries[i].name;
+        struct sc_resolver resolver = {resolve, nearest, &names};
+        /* libseccomp's architecture tokens are the kernel's AUDIT_ARCH_* values. */
+        const char *arch_label = arch == SCMP_ARCH_X86_64    ? "x86_64"
+                                 : arch == SCMP_ARCH_AARCH64 ? "aarch64"
+                                 : arch == SCMP_ARCH_X86     ? "x86"
+                                 : arch == SCMP_ARCH_RISCV64 ? "riscv64"
+                                 : arch == SCMP_ARCH_PPC64LE ? "ppc64le"
+                                 : arch == SCMP_ARCH_S390X   ? "s390x"
+                                                             : "native";
+        struct sc_target target = {
+            .arch_name = arch_label,
+            .audit_arch = arch,
+            .table_max = table_max,
+            .x32_abi = arch == SCMP_ARCH_X86_64,
+            .big_endian = !(arch & 0x40000000u), /* __AUDIT_ARCH_LE */
+        };
+
+        FILE *out = fopen(argv[first], "w");
+        if (!out) {
+                perror(argv[first]);
+                return 1;
+        }
+        fprintf(out, "/* Generated by tools/seccomp-gen for %s: do not edit. */\n", arch_label);
+        fprintf(out, "#include \"seccomp_tables.h\"\n\n");
+        fprintf(out, "const struct sc_target sc_native = {\"%s\", 0x%08x, %d, %s, %s};\n\n",
+                arch_label, target.audit_arch, target.table_max, target.x32_abi ? "true" : "false",
+                target.big_endian ? "true" : "false");
+        fprintf(out, "const struct sc_syscall_name sc_names[] = {\n");
+        for (size_t i = 0; i < count; i++)
+                fprintf(out, "    {\"%s\", %d},\n", entries[i].name, entries[i].nr);
+        fprintf(out, "};\nconst unsigned sc_name_count = %zu;\n\n", count);
+
+        int status = 0;
+        char **profile_names = xmalloc(sizeof(char *) * (size_t)argc);
+        unsigned *rule_counts = xmalloc(sizeof(unsigned) * (size_t)argc);
+        unsigned *lens = xmalloc(sizeof(unsigned) * (size_t)argc);
+        int nprofiles = 0;
+        for (int i = first + 1; i < argc; i++) {
+                char *eq = strchr(argv[i], '=');
+                if (!eq) {
+                        fprintf(stderr, "seccomp-gen: expected NAME=PROFILE.ini, got %s\n",
+                                argv[i]);
+                        return 2;
+                }
+                *eq = '\0';
+                struct sc_policy policy;
+                struct diag d = {0};
+                if (!sc_policy_load(eq + 1, &resolver, &policy, &d)) {
+                        status = 1;
+                        continue;
+                }
+                struct sc_program prog;
+                char err[256];
+                if (!sc_compile(&policy, &target, &prog, err, sizeof(err))) {
+                        fprintf(stderr, "%s: %s\n", eq + 1, err);
+                        status = 1;
+                        continue;
+                }
+                write_program(out, argv[i], &prog);
+                profile_names[nprofiles] = argv[i];
+                rule_counts[nprofiles] = (unsigned)policy.nrules;
+                lens[nprofiles++] = prog.len;
+                fprintf(stderr, "seccomp-gen: %s: %zu rules, %u instructions (%s)\n", argv[i],
+                        policy.nrules, prog.len, arch_label);
+                sc_program_free(&prog);
+                sc_policy_free(&policy);
+        }
+        fprintf(out, "const struct sc_builtin_profile sc_builtins[] = {\n");
+        for (int i = 0; i < nprofiles; i++)
+                fprintf(out, "    {\"%s\", profile_%s, %u, %u},\n", profile_names[i],
+                        profile_names[i], lens[i], rule_counts[i]);
+        fprintf(out, "};\nconst unsigned sc_builtin_count = %d;\n", nprofiles);
+        if (fclose(out) != 0) {
+                perror(argv[first]);
+                return 1;
+        }
+        return status;
+}
