@@ -18,6 +18,7 @@ struct parser {
         const char *text;
         size_t len, pos;
         unsigned line;
+        bool has_nul; /* checked once for the whole file; lines look only if so */
 };
 
 static bool read_file(const char *path, const char *what, char **text, size_t *len, struct diag *d)
@@ -74,7 +75,7 @@ static bool check_line(struct parser *ps, const char *s, size_t n)
         d->key = NULL;
         if (n == 0 || s[0] == '#' || s[0] == ';')
                 return true;
-        if (memchr(s, '\0', n))
+        if (ps->has_nul && memchr(s, '\0', n))
                 return diag_error(d, "contains a NUL byte (is this a binary file?)");
         if (s[0] == '[') {
                 const char *close = memchr(s, ']', n);
@@ -87,9 +88,14 @@ static bool check_line(struct parser *ps, const char *s, size_t n)
                 ps->h->section(ps->h->ctx, name, d);
                 return true; /* inih must still switch sections */
         }
-        const char *eq = memchr(s, '=', n);
-        const char *colon = memchr(s, ':', n);
-        if (!eq || (colon && colon < eq))
+        /* One pass: the first '=' and whether a ':' comes before it. */
+        const char *eq = NULL;
+        bool colon = false;
+        for (const char *c = s; c < s + n && !eq; c++) {
+                eq = *c == '=' ? c : NULL;
+                colon |= *c == ':';
+        }
+        if (!eq || colon)
                 return diag_error(d, "expected KEY = VALUE, got \"%.*s\"", (int)(n > 40 ? 40 : n),
                                   s);
         if (eq == s)
@@ -154,6 +160,7 @@ bool ini_file_parse(const char *path, const struct ini_file_handler *h, struct d
         if (!read_file(path, h->what, &text, &ps.len, d))
                 return false;
         ps.text = text;
+        ps.has_nul = memchr(text, '\0', ps.len) != NULL;
         /* Debian's inih exposes its build options as globals. */
         ini_use_stack = false;
         ini_max_line = INI_FILE_MAX_LINE + 2;

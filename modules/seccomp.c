@@ -17,20 +17,18 @@
 
 /* ---- the embedded name table ---- */
 
-static int by_name(const void *key, const void *entry)
-{
-        return strcmp(key, ((const struct sc_syscall_name *)entry)->name);
-}
-
 static enum sc_name_kind resolve_embedded(void *ctx, const char *name, int *nr)
 {
         (void)ctx;
-        const struct sc_syscall_name *e =
-            bsearch(name, sc_names, sc_name_count, sizeof(*sc_names), by_name);
-        if (!e)
-                return SC_NAME_UNKNOWN;
-        *nr = e->nr;
-        return e->nr >= 0 ? SC_NAME_NATIVE : SC_NAME_FOREIGN;
+        unsigned mask = sc_name_hash_size - 1;
+        for (unsigned h = sc_name_hash_of(name) & mask; sc_name_hash[h]; h = (h + 1) & mask) {
+                const struct sc_syscall_name *e = &sc_names[sc_name_hash[h] - 1];
+                if (!strcmp(e->name, name)) {
+                        *nr = e->nr;
+                        return e->nr >= 0 ? SC_NAME_NATIVE : SC_NAME_FOREIGN;
+                }
+        }
+        return SC_NAME_UNKNOWN;
 }
 
 static const char *nearest_embedded(void *ctx, const char *name)
@@ -64,8 +62,7 @@ static const struct sc_builtin_profile *find_builtin(const char *name)
         return NULL;
 }
 
-/* Compiles a profile file; errors name the file and line. */
-static bool compile_file(const char *path, struct sc_program *prog, struct diag *d)
+bool seccomp_compile_file(const char *path, struct sc_program *prog, struct diag *d)
 {
         struct sc_policy policy;
         bool ok = sc_policy_load(path, &embedded_resolver, &policy, d);
@@ -130,7 +127,7 @@ static bool validate_seccomp(struct config *cfg, struct diag *d)
                 return diag_error_at(d, loc, "seccomp", "profile", "%s: %s", s->profile,
                                      strerror(errno));
         }
-        if (!compile_file(s->profile, &s->custom, d))
+        if (!seccomp_compile_file(s->profile, &s->custom, d))
                 return false;
         s->insns = s->custom.insns;
         s->len = s->custom.len;
@@ -174,7 +171,7 @@ int seccomp_print_bpf(const char *profile)
                 len = builtin->len;
         } else {
                 struct diag d = {0};
-                if (!compile_file(profile, &custom, &d)) {
+                if (!seccomp_compile_file(profile, &custom, &d)) {
                         diag_finish(&d);
                         return EXIT_QRUN_FAILED;
                 }

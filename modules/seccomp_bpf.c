@@ -171,8 +171,12 @@ static void emit_cond(struct gen *g, const struct sc_cond *c, int T, int F)
                         emit_jump(g, BPF_JEQ, hi, LABEL_NEXT, after);
                         break;
                 case SC_MASKED_EQ:
-                        emit_and(g, mask_hi);
-                        emit_jump(g, BPF_JEQ, hi, LABEL_NEXT, F);
+                        if (hi == 0) {
+                                emit_jump(g, BPF_JSET, mask_hi, F, LABEL_NEXT);
+                        } else {
+                                emit_and(g, mask_hi);
+                                emit_jump(g, BPF_JEQ, hi, LABEL_NEXT, F);
+                        }
                         break;
                 }
                 if (T == LABEL_NEXT) {
@@ -206,8 +210,15 @@ static void emit_cond(struct gen *g, const struct sc_cond *c, int T, int F)
                 emit_jump(g, BPF_JGT, lo, F, T);
                 break;
         case SC_MASKED_EQ:
-                emit_and(g, mask_lo);
-                emit_jump(g, BPF_JEQ, lo, T, F);
+                /* JSET tests bits without changing A: "& M == 0" and a single bit. */
+                if (lo == 0) {
+                        emit_jump(g, BPF_JSET, mask_lo, F, T);
+                } else if (lo == mask_lo && !(mask_lo & (mask_lo - 1))) {
+                        emit_jump(g, BPF_JSET, mask_lo, T, F);
+                } else {
+                        emit_and(g, mask_lo);
+                        emit_jump(g, BPF_JEQ, lo, T, F);
+                }
                 break;
         }
 }
@@ -295,27 +306,36 @@ static void add_range(struct plan *pl, uint32_t start, uint32_t end, struct deci
         pl->ranges[pl->nranges++] = (struct range){start, end, d, weight};
 }
 
-static int by_nr_then_order(const void *a, const void *b)
+/* Orders the rules by number, keeping file order within a number (a counting
+ * sort: numbers are small). Returns the highest number. */
+static uint32_t sort_rules(const struct sc_policy *p, const struct sc_rule **sorted)
 {
-        const struct sc_rule *x = *(const struct sc_rule *const *)a;
-        const struct sc_rule *y = *(const struct sc_rule *const *)b;
-        if (x->nr != y->nr)
-                return x->nr < y->nr ? -1 : 1;
-        return x < y ? -1 : x > y;
+        uint32_t max = 0;
+        for (size_t i = 0; i < p->nrules; i++)
+                if ((uint32_t)p->rules[i]->nr > max)
+                        max = (uint32_t)p->rules[i]->nr;
+        size_t *start = xmalloc(((size_t)max + 2) * sizeof(*start));
+        memset(start, 0, ((size_t)max + 2) * sizeof(*start));
+        for (size_t i = 0; i < p->nrules; i++)
+                start[p->rules[i]->nr + 1]++;
+        for (uint32_t nr = 0; nr <= max; nr++)
+                start[nr + 1] += start[nr];
+        for (size_t i = 0; i < p->nrules; i++)
+                sorted[start[p->rules[i]->nr]++] = p->rules[i];
+        free(start);
+        return max;
 }
 
 /* Sorts the rules into ranges of numbers that share a decision. */
 static void make_plan(const struct sc_policy *p, const struct sc_target *t,
                       const struct sc_rule **sorted, struct plan *pl)
 {
-        for (size_t i = 0; i < p->nrules; i++)
-                sorted[i] = &p->rules[i];
-        qsort(sorted, p->nrules, sizeof(*sorted), by_nr_then_order);
+        uint32_t max_nr = sort_rules(p, sorted);
         /* The kernel evaluates every number up to its own table's end when it
          * attaches a filter; a newer kernel than our table has a few more. */
         uint32_t span = (uint32_t)t->table_max;
-        if (p->nrules && (uint32_t)sorted[p->nrules - 1]->nr > span)
-                span = (uint32_t)sorted[p->nrules - 1]->nr;
+        if (p->nrules && max_nr > span)
+                span = max_nr;
         uint32_t weight_limit = span + 64;
         struct decision by_default = {p->default_action, -1};
         size_t i = 0;
@@ -397,10 +417,152 @@ static int emit_tree(struct gen *g, struct plan *pl, unsigned lo, unsigned hi)
         return label;
 }
 
-/* A leaf: the call's rules in order, then the default action. */
-static void emit_leaf(struct gen *g, const struct leaf *leaf, uint32_t default_action)
+/* ---- leaves: the rules of one call ---- */
+
+/* What is known about a condition on the path to the code being emitted. */
+struct fact {
+        const struct sc_cond *c;
+        bool holds;
+};
+
+static bool same_cond(const struct sc_cond *a, const struct sc_cond *b)
 {
-        place(g, leaf->label);
+        return a->arg == b->arg && a->width == b->width && a->op == b->op && a->mask == b->mask &&
+               a->value == b->value;
+}
+
+/* c's outcome for an argument known to equal v. */
+static bool cond_of_value(const struct sc_cond *c, uint64_t v)
+{
+        switch (c->op) {
+        case SC_EQ:
+                return v == c->value;
+        case SC_NE:
+                return v != c->value;
+        case SC_LT:
+                return v < c->value;
+        case SC_LE:
+                return v <= c->value;
+        case SC_GT:
+                return v > c->value;
+        case SC_GE:
+                return v >= c->value;
+        default:
+                return (v & c->mask) == c->value;
+        }
+}
+
+/* Whether the facts decide c: 1 holds, 0 fails, -1 unknown. */
+static int implied(const struct fact *facts, unsigned nfacts, const struct sc_cond *c)
+{
+        for (unsigned i = 0; i < nfacts; i++) {
+                const struct sc_cond *f = facts[i].c;
+                if (f->arg != c->arg || f->width != c->width)
+                        continue;
+                if (same_cond(f, c))
+                        return facts[i].holds;
+                /* "== v" holding, or "!= v" failing: the value is known. */
+                if ((f->op == SC_EQ && facts[i].holds) || (f->op == SC_NE && !facts[i].holds))
+                        return cond_of_value(c, f->value);
+                /* "== v" failing is "!= v" holding, and the other way round. */
+                if (((f->op == SC_EQ && !facts[i].holds) || (f->op == SC_NE && facts[i].holds)) &&
+                    (c->op == SC_EQ || c->op == SC_NE) && c->value == f->value)
+                        return c->op == SC_NE;
+                /* a masked test holding decides those with a narrower mask */
+                if (f->op == SC_MASKED_EQ && facts[i].holds && c->op == SC_MASKED_EQ &&
+                    !(c->mask & ~f->mask))
+                        return (f->value & c->mask) == c->value;
+        }
+        return -1;
+}
+
+struct leaf_ctx {
+        const struct leaf *leaf;
+        uint32_t default_action;
+        struct fact facts[64];
+        unsigned budget; /* instructions this leaf may still take */
+};
+
+/* The first rule from i that the facts do not rule out: sets *decided when it
+ * surely applies, else *open to its first condition still unknown. */
+static uint32_t next_step(const struct leaf_ctx *x, unsigned nfacts, unsigned i, bool *decided,
+                          const struct sc_cond **open, unsigned *rule)
+{
+        for (; i < x->leaf->n; i++) {
+                const struct sc_rule *r = x->leaf->rules[i];
+                const struct sc_cond *unknown = NULL;
+                bool fails = false;
+                for (unsigned c = 0; c < r->ncond && !fails; c++) {
+                        int v = implied(x->facts, nfacts, &r->cond[c]);
+                        fails = v == 0;
+                        if (v < 0 && !unknown)
+                                unknown = &r->cond[c];
+                }
+                if (fails)
+                        continue;
+                *rule = i;
+                *decided = !unknown;
+                *open = unknown;
+                return r->action;
+        }
+        *decided = true;
+        return x->default_action;
+}
+
+/* Where a path stands: a settled action, or a condition still to test. */
+struct step {
+        bool decided;
+        uint32_t action;
+        const struct sc_cond *open;
+        unsigned rule;
+};
+
+static struct step step_from(const struct leaf_ctx *x, unsigned nfacts, unsigned i)
+{
+        struct step s;
+        s.action = next_step(x, nfacts, i, &s.decided, &s.open, &s.rule);
+        return s;
+}
+
+/* Emits a decision tree for the rules in first-match order, from the step s
+ * the path has reached: each test is the first condition the path has not
+ * settled, and what the path has learned settles later rules' conditions
+ * without testing them again. */
+static bool emit_decision(struct gen *g, struct leaf_ctx *x, unsigned nfacts, struct step s)
+{
+        if (s.decided) {
+                emit(g, BPF_RET | BPF_K, s.action, 0, 0);
+                return true;
+        }
+        if (nfacts + 1 >= ARRAY_SIZE(x->facts) || g->len > x->budget)
+                return false;
+        /* Where each outcome goes: straight to a shared RET when it is settled. */
+        const struct sc_cond *c = s.open;
+        x->facts[nfacts] = (struct fact){c, true};
+        struct step t = step_from(x, nfacts + 1, s.rule);
+        x->facts[nfacts].holds = false;
+        struct step f = step_from(x, nfacts + 1, s.rule);
+        int F = f.decided ? ret_label(g, f.action) : new_label(g);
+        if (t.decided) {
+                emit_cond(g, c, ret_label(g, t.action), F);
+        } else {
+                emit_cond(g, c, LABEL_NEXT, F);
+                x->facts[nfacts].holds = true;
+                if (!emit_decision(g, x, nfacts + 1, t))
+                        return false;
+        }
+        if (!f.decided) {
+                place(g, F);
+                x->facts[nfacts].holds = false;
+                if (!emit_decision(g, x, nfacts + 1, f))
+                        return false;
+        }
+        return true;
+}
+
+/* The plain form: each rule's conditions in turn, then the default action. */
+static void emit_rules_in_order(struct gen *g, const struct leaf *leaf, uint32_t default_action)
+{
         for (unsigned i = 0; i < leaf->n; i++) {
                 const struct sc_rule *rule = leaf->rules[i];
                 if (rule->ncond == 0) {
@@ -416,6 +578,26 @@ static void emit_leaf(struct gen *g, const struct leaf *leaf, uint32_t default_a
                 if (!last)
                         place(g, fail);
         }
+}
+
+/* A leaf: the decision tree when it stays small, else the plain form (a
+ * decision tree can grow exponentially with independent conditions). */
+static void emit_leaf(struct gen *g, const struct leaf *leaf, uint32_t default_action)
+{
+        place(g, leaf->label);
+        unsigned start = g->len, conds = 0;
+        for (unsigned i = 0; i < leaf->n; i++)
+                conds += leaf->rules[i]->ncond;
+        struct leaf_ctx *x = xmalloc(sizeof(*x));
+        *x = (struct leaf_ctx){.leaf = leaf, .default_action = default_action};
+        x->budget = start + 4 * (conds + leaf->n) + 8;
+        int a_at_start = g->a_holds;
+        if (!emit_decision(g, x, 0, step_from(x, 0, 0))) {
+                g->len = start; /* labels made meanwhile stay unused */
+                g->a_holds = a_at_start;
+                emit_rules_in_order(g, leaf, default_action);
+        }
+        free(x);
 }
 
 /* ---- layout ---- */

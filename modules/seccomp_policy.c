@@ -284,31 +284,64 @@ struct loader {
         const struct sc_resolver *r;
         struct sc_policy *p;
         bool default_set;
+        unsigned *decided_at; /* by number: the line of the first unconditional rule */
+        size_t decided_cap;
 };
 
-static struct sc_rule *add_rule(struct sc_policy *p)
+/* Appends a copy of proto (with its conditions) for one call. */
+static void add_rule(struct sc_policy *p, const struct sc_rule *proto, const struct sc_cond *conds,
+                     const char *name, int nr)
 {
         if (p->nrules == p->cap) {
                 p->cap = p->cap ? p->cap * 2 : 64;
                 p->rules = xrealloc(p->rules, p->cap * sizeof(*p->rules));
         }
-        return &p->rules[p->nrules++];
+        size_t conds_size = proto->ncond * sizeof(*conds), name_size = strlen(name) + 1;
+        struct sc_rule *rule = xmalloc(sizeof(*rule) + conds_size + name_size);
+        *rule = *proto;
+        rule->nr = nr;
+        memcpy(rule->cond, conds, conds_size);
+        rule->name = memcpy((char *)rule->cond + conds_size, name, name_size);
+        p->rules[p->nrules++] = rule;
 }
 
-/* Splits "NAMES if CONDS" and parses the conditions into rule. */
-static bool parse_conditions(const char *conds, struct sc_rule *rule, struct diag *d)
+/* A rule after an unconditional one for the same call never applies: say so
+ * rather than let the file mislead its reader. Returns false for such a rule. */
+static bool first_to_decide(struct loader *l, const char *name, int nr, bool unconditional,
+                            struct diag *d)
 {
-        const char *p = conds;
+        if ((size_t)nr >= l->decided_cap) {
+                size_t cap = (size_t)nr * 2 + 64;
+                l->decided_at = xrealloc(l->decided_at, cap * sizeof(*l->decided_at));
+                memset(l->decided_at + l->decided_cap, 0,
+                       (cap - l->decided_cap) * sizeof(*l->decided_at));
+                l->decided_cap = cap;
+        }
+        unsigned *at = &l->decided_at[nr];
+        if (*at)
+                return diag_error_at(d, d->loc, "syscalls", NULL,
+                                     "%s: this rule never applies: line %u already decides every "
+                                     "call to %s",
+                                     name, *at, name);
+        if (unconditional)
+                *at = d->loc.line;
+        return true;
+}
+
+/* Parses "COND && COND..." into conds; *n gets their number. */
+static bool parse_conditions(const char *text, struct sc_cond *conds, unsigned *n, struct diag *d)
+{
+        const char *p = text;
         for (;;) {
-                const char *and = strstr(p, "&&");
-                size_t len = and? (size_t)(and-p) : strlen(p);
-                if (rule->ncond == SC_MAX_CONDS)
+                const char *next = strstr(p, "&&");
+                size_t len = next ? (size_t)(next - p) : strlen(p);
+                if (*n == SC_MAX_CONDS)
                         return diag_error(d, "at most %d conditions per rule", SC_MAX_CONDS);
-                if (!parse_cond(p, len, &rule->cond[rule->ncond++], d))
+                if (!parse_cond(p, len, &conds[(*n)++], d))
                         return false;
-                if (!and)
+                if (!next)
                         return true;
-                p = and+2;
+                p = next + 2;
         }
 }
 
@@ -335,14 +368,24 @@ static bool resolve(struct loader *l, const char *name, int *nr, struct diag *d)
 static void parse_syscalls_line(struct loader *l, const char *key, const char *value,
                                 struct diag *d)
 {
-        char action_text[64];
+        struct sc_rule proto = {.line = d->loc.line};
         const char *names = value;
         if (!strcmp(key, "errno")) {
                 size_t len = strcspn(value, " \t");
-                snprintf(action_text, sizeof(action_text), "errno %.*s", (int)len, value);
+                int e;
+                if (!parse_errno(value, len, &e)) {
+                        diag_error(d, "unknown errno \"%.*s\" (a name such as EPERM, or 1 to 4095)",
+                                   (int)len, value);
+                        return;
+                }
+                proto.action = SECCOMP_RET_ERRNO | (uint32_t)e;
                 names = skip_blanks(value + len);
-        } else if (!strcmp(key, "allow") || !strcmp(key, "log") || !strcmp(key, "kill_process")) {
-                snprintf(action_text, sizeof(action_text), "%s", key);
+        } else if (!strcmp(key, "allow")) {
+                proto.action = SECCOMP_RET_ALLOW;
+        } else if (!strcmp(key, "log")) {
+                proto.action = SECCOMP_RET_LOG;
+        } else if (!strcmp(key, "kill_process")) {
+                proto.action = SECCOMP_RET_KILL_PROCESS;
         } else {
                 const char *keys[] = {"allow", "errno", "log", "kill_process"};
                 const char *near = nearest_word(key, keys, ARRAY_SIZE(keys));
@@ -352,47 +395,52 @@ static void parse_syscalls_line(struct loader *l, const char *key, const char *v
                         diag_error(d, "unknown action (use allow, errno, log or kill_process)");
                 return;
         }
-        struct sc_rule proto = {.line = d->loc.line};
-        if (!sc_parse_action(action_text, &proto.action, d))
-                return;
-        /* " if " separates the names from the conditions. */
-        const char *cond_text = NULL;
-        size_t names_len = strlen(names);
-        for (const char *p = names; (p = strstr(p, "if")); p += 2)
-                if ((p == names || p[-1] == ' ' || p[-1] == '\t') &&
-                    (p[2] == ' ' || p[2] == '\t')) {
-                        names_len = (size_t)(p - names);
-                        cond_text = p + 3;
-                        break;
-                }
-        if (cond_text && !parse_conditions(cond_text, &proto, d))
-                return;
+        /* One pass over the words: names up to "if", conditions after it. The
+         * rules are added once the conditions are known. */
+        struct sc_cond conds[SC_MAX_CONDS];
+        struct {
+                const char *at;
+                size_t len;
+        } words[64];
+        size_t nwords = 0;
         bool any = false;
-        for (const char *p = names; p < names + names_len;) {
-                p = skip_blanks(p);
-                size_t len = strcspn(p, " \t");
-                if (p + len > names + names_len)
-                        len = (size_t)(names + names_len - p);
+        const char *p = names;
+        for (;;) {
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                const char *end = p;
+                while (*end && *end != ' ' && *end != '\t')
+                        end++;
+                size_t len = (size_t)(end - p);
                 if (!len)
                         break;
-                char name[sizeof(((struct sc_rule *)0)->name)];
+                if (len == 2 && p[0] == 'i' && p[1] == 'f') {
+                        if (!parse_conditions(end, conds, &proto.ncond, d))
+                                return;
+                        break;
+                }
                 any = true;
-                if (len >= sizeof(name)) {
-                        diag_error(d, "unknown system call \"%.*s\" (too long for one)", (int)len,
-                                   p);
-                        p += len;
+                if (nwords == ARRAY_SIZE(words)) {
+                        diag_error(d, "more than %zu names on one line", ARRAY_SIZE(words));
+                        return;
+                }
+                words[nwords].at = p;
+                words[nwords++].len = len;
+                p = end;
+        }
+        for (size_t w = 0; w < nwords; w++) {
+                char name[64];
+                if (words[w].len >= sizeof(name)) {
+                        diag_error(d, "unknown system call \"%.*s\" (too long for one)",
+                                   (int)words[w].len, words[w].at);
                         continue;
                 }
-                memcpy(name, p, len);
-                name[len] = '\0';
-                p += len;
+                memcpy(name, words[w].at, words[w].len);
+                name[words[w].len] = '\0';
                 int nr;
-                if (!resolve(l, name, &nr, d))
+                if (!resolve(l, name, &nr, d) || !first_to_decide(l, name, nr, proto.ncond == 0, d))
                         continue;
-                struct sc_rule *rule = add_rule(l->p);
-                *rule = proto;
-                rule->nr = nr;
-                memcpy(rule->name, name, len + 1);
+                add_rule(l->p, &proto, conds, name, nr);
         }
         if (!any)
                 diag_error(d, "no system call names");
@@ -426,40 +474,6 @@ static void on_value(void *ctx, const char *section, const char *key, const char
         }
 }
 
-/* A rule after an unconditional one for the same call never applies: say so
- * rather than let the file mislead its reader. */
-static int by_nr_then_line(const void *a, const void *b)
-{
-        const struct sc_rule *x = *(const struct sc_rule *const *)a;
-        const struct sc_rule *y = *(const struct sc_rule *const *)b;
-        if (x->nr != y->nr)
-                return x->nr < y->nr ? -1 : 1;
-        return x < y ? -1 : x > y;
-}
-
-static void report_dead_rules(const char *path, struct sc_policy *p, struct diag *d)
-{
-        const struct sc_rule **order = xmalloc(p->nrules * sizeof(*order));
-        for (size_t i = 0; i < p->nrules; i++)
-                order[i] = &p->rules[i];
-        qsort(order, p->nrules, sizeof(*order), by_nr_then_line);
-        for (size_t i = 1; i < p->nrules; i++) {
-                const struct sc_rule *prev = order[i - 1];
-                /* Rules of one call are in file order; find its first unconditional one. */
-                for (size_t j = i; j > 0 && order[j - 1]->nr == order[i]->nr; j--)
-                        if (order[j - 1]->ncond == 0) {
-                                prev = order[j - 1];
-                                diag_error_at(d, (struct loc){path, order[i]->line}, "syscalls",
-                                              NULL,
-                                              "%s: this rule never applies: line %u already "
-                                              "decides every call to %s",
-                                              order[i]->name, prev->line, prev->name);
-                                break;
-                        }
-        }
-        free(order);
-}
-
 bool sc_policy_load(const char *path, const struct sc_resolver *r, struct sc_policy *p,
                     struct diag *d)
 {
@@ -467,18 +481,22 @@ bool sc_policy_load(const char *path, const struct sc_resolver *r, struct sc_pol
         *p = (struct sc_policy){.unknown_action = SECCOMP_RET_ERRNO | ENOSYS};
         struct loader l = {.r = r, .p = p};
         struct ini_file_handler h = {&l, "policy", on_section, on_value};
-        if (!ini_file_parse(path, &h, d))
+        if (!ini_file_parse(path, &h, d)) {
+                free(l.decided_at);
                 return false;
+        }
         if (!l.default_set)
                 diag_error_at(d, (struct loc){path, 0}, "policy", "default",
                               "missing: say what calls no rule decides get (such as errno "
                               "EPERM)");
-        report_dead_rules(path, p, d);
+        free(l.decided_at);
         return d->errors == errors_before;
 }
 
 void sc_policy_free(struct sc_policy *p)
 {
+        for (size_t i = 0; i < p->nrules; i++)
+                free(p->rules[i]);
         free(p->rules);
         *p = (struct sc_policy){0};
 }

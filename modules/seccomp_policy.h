@@ -29,18 +29,18 @@ struct sc_cond {
  * same system call are tried in file order; the first that matches decides,
  * and a call no rule matches gets the policy's default action. */
 struct sc_rule {
-        char name[32];
+        const char *name; /* stored after the conditions, in the same allocation */
         int nr;
         uint32_t action; /* a SECCOMP_RET_* value */
-        unsigned ncond;
-        struct sc_cond cond[SC_MAX_CONDS];
         unsigned line;
+        unsigned ncond;
+        struct sc_cond cond[]; /* exactly ncond: most rules have none */
 };
 
 struct sc_policy {
         uint32_t default_action; /* calls no rule decides */
         uint32_t unknown_action; /* numbers above the name table (newer kernels) */
-        struct sc_rule *rules;
+        struct sc_rule **rules;  /* in file order */
         size_t nrules, cap;
         unsigned foreign_names; /* names of other architectures' calls, skipped */
 };

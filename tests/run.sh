@@ -36,9 +36,10 @@ if [ "$(id -u)" -eq 0 ] && ! id "$QRUN_TEST_USER" >/dev/null 2>&1; then
 fi
 tools/mkrootfs.sh "$work/rootfs" >/dev/null
 musl-gcc -static -O2 -Wall -Werror -Ibuild/include tests/helper/qtest.c -o "$work/rootfs/bin/qtest"
+gcc -O2 -Wall -Werror tests/helper/vsock_bypass.c -lseccomp -o "$work/vsock_bypass"
 cp build/qrun "$work/qrun"
 chmod -R a+rX "$work"
-export QRUN="$work/qrun" ROOTFS="$work/rootfs" QRUN_SOURCE=$PWD
+export QRUN="$work/qrun" ROOTFS="$work/rootfs" QRUN_SOURCE=$PWD QRUN_HELPERS="$work"
 
 # ---- style: the one formatter configuration, used ----
 unformatted=$(for f in launcher.c modules/*.[ch] tests/helper/*.c tests/unit/*.[ch]; do

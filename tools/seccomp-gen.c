@@ -14,6 +14,7 @@
 #include "common.h"
 #include "seccomp_bpf.h"
 #include "seccomp_policy.h"
+#include "seccomp_tables.h"
 #include "values.h"
 
 #include <errno.h>
@@ -82,6 +83,26 @@ static struct entry *collect_names(uint32_t arch, size_t *count, int *table_max)
         return e;
 }
 
+/* The names as an open-addressing hash table, at most half full. */
+static void write_name_hash(FILE *out, const struct entry *entries, size_t count)
+{
+        unsigned size = 64;
+        while (size < count * 2)
+                size *= 2;
+        unsigned short *slots = calloc(size, sizeof(*slots));
+        for (size_t i = 0; i < count; i++) {
+                unsigned h = sc_name_hash_of(entries[i].name) & (size - 1);
+                while (slots[h])
+                        h = (h + 1) & (size - 1);
+                slots[h] = (unsigned short)(i + 1);
+        }
+        fprintf(out, "const unsigned short sc_name_hash[%u] = {", size);
+        for (unsigned i = 0; i < size; i++)
+                fprintf(out, "%s%u,", i % 16 ? " " : "\n    ", slots[i]);
+        fprintf(out, "\n};\nconst unsigned sc_name_hash_size = %u;\n\n", size);
+        free(slots);
+}
+
 static void write_program(FILE *out, const char *name, const struct sc_program *prog)
 {
         fprintf(out, "static const struct sock_filter profile_%s[%u] = {\n", name, prog->len);
@@ -145,6 +166,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < count; i++)
                 fprintf(out, "    {\"%s\", %d},\n", entries[i].name, entries[i].nr);
         fprintf(out, "};\nconst unsigned sc_name_count = %zu;\n\n", count);
+        write_name_hash(out, entries, count);
 
         int status = 0;
         char **profile_names = xmalloc(sizeof(char *) * (size_t)argc);

@@ -9,6 +9,12 @@
  *   qtest netifs            interfaces and whether they are up
  *   qtest loopback          a TCP round trip over 127.0.0.1
  *   qtest msgq KEY [create] looks up (or creates) a SysV message queue
+ *   qtest sys NAME [ARG...]  a raw system call (arguments in decimal or 0x...);
+ *                           prints "ok" or the errno name
+ *   qtest seccomp-mode      PR_GET_SECCOMP: 0 none, 2 filter
+ *   qtest int80             x86_64: a 32-bit getpid through int 0x80
+ *   qtest clone3            a plain clone3 (the child exits at once)
+ *   qtest clone-flags HEX   clone with these flags (plus SIGCHLD)
  *   qtest exit N | raise SIG
  */
 #define _GNU_SOURCE
@@ -66,6 +72,12 @@ static const char *errno_name(int e)
                 return "EAGAIN";
         case ENOSPC:
                 return "ENOSPC";
+        case EAFNOSUPPORT:
+                return "EAFNOSUPPORT";
+        case EFAULT:
+                return "EFAULT";
+        case ENOMEM:
+                return "ENOMEM";
         default: {
                 static char buf[32];
                 snprintf(buf, sizeof(buf), "errno%d", e);
@@ -259,6 +271,82 @@ static int cmd_msgq(const char *key, int create)
         return 0;
 }
 
+static const struct {
+        const char *name;
+        long nr;
+} syscalls[] = {
+    {"vmsplice", SYS_vmsplice},
+    {"add_key", SYS_add_key},
+    {"socket", SYS_socket},
+    {"personality", SYS_personality},
+    {"ptrace", SYS_ptrace},
+    {"keyctl", SYS_keyctl},
+    {"unshare", SYS_unshare},
+    {"getppid", SYS_getppid},
+    {"userfaultfd", SYS_userfaultfd},
+    {"mount", SYS_mount},
+    {"syslog", SYS_syslog},
+    {"kexec_load", SYS_kexec_load},
+    {"bpf", SYS_bpf},
+    {"io_uring_setup", SYS_io_uring_setup},
+};
+
+static int cmd_sys(int argc, char **argv)
+{
+        long nr = -1, a[6] = {0};
+        for (size_t i = 0; i < sizeof(syscalls) / sizeof(*syscalls); i++)
+                if (!strcmp(syscalls[i].name, argv[2]))
+                        nr = syscalls[i].nr;
+        if (nr < 0)
+                nr = strtol(argv[2], NULL, 0);
+        for (int i = 3; i < argc && i < 9; i++)
+                a[i - 3] = (long)strtoull(argv[i], NULL, 0);
+        long r = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+        printf("%s\n", errno_name(r < 0 ? errno : 0));
+        return 0;
+}
+
+static int cmd_int80(void)
+{
+#if defined(__x86_64__)
+        long ret;
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory"); /* i386 getpid */
+        printf("int80 returned %ld\n", ret);
+        return 0;
+#else
+        printf("int80 unsupported\n");
+        return 2;
+#endif
+}
+
+static int report_child(long pid)
+{
+        if (pid < 0) {
+                printf("%s\n", errno_name(errno));
+                return 0;
+        }
+        if (pid == 0)
+                _exit(0);
+        int status;
+        waitpid((pid_t)pid, &status, 0);
+        printf("ok\n");
+        return 0;
+}
+
+static int cmd_clone3(void)
+{
+        struct {
+                uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+        } args = {.exit_signal = SIGCHLD};
+        return report_child(syscall(SYS_clone3, &args, sizeof(args)));
+}
+
+static int cmd_clone_flags(const char *hex)
+{
+        unsigned long flags = strtoul(hex, NULL, 16) | SIGCHLD;
+        return report_child(syscall(SYS_clone, flags, 0, 0, 0, 0));
+}
+
 int main(int argc, char **argv)
 {
         setvbuf(stdout, NULL, _IONBF, 0);
@@ -297,6 +385,16 @@ int main(int argc, char **argv)
                 return cmd_loopback();
         if (!strcmp(cmd, "msgq"))
                 return cmd_msgq(arg, argc > 3 && !strcmp(argv[3], "create"));
+        if (!strcmp(cmd, "sys") && argc > 2)
+                return cmd_sys(argc, argv);
+        if (!strcmp(cmd, "seccomp-mode"))
+                return printf("seccomp=%d\n", prctl(PR_GET_SECCOMP, 0, 0, 0, 0)), 0;
+        if (!strcmp(cmd, "int80"))
+                return cmd_int80();
+        if (!strcmp(cmd, "clone3"))
+                return cmd_clone3();
+        if (!strcmp(cmd, "clone-flags") && argc > 2)
+                return cmd_clone_flags(argv[2]);
         if (!strcmp(cmd, "exit"))
                 return atoi(arg);
         if (!strcmp(cmd, "raise"))

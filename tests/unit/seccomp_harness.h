@@ -252,12 +252,12 @@ policy_verdict(const struct sc_policy *p, const struct sc_target *t, const struc
                 return SECCOMP_RET_KILL_PROCESS;
         uint32_t span = (uint32_t)t->table_max;
         for (size_t i = 0; i < p->nrules; i++)
-                if ((uint32_t)p->rules[i].nr > span)
-                        span = (uint32_t)p->rules[i].nr;
+                if ((uint32_t)p->rules[i]->nr > span)
+                        span = (uint32_t)p->rules[i]->nr;
         if (nr > span)
                 return p->unknown_action;
         for (size_t i = 0; i < p->nrules; i++) {
-                const struct sc_rule *r = &p->rules[i];
+                const struct sc_rule *r = p->rules[i];
                 if ((uint32_t)r->nr != nr)
                         continue;
                 unsigned c = 0;
@@ -308,23 +308,14 @@ __attribute__((unused)) static struct sc_target harness_target(uint32_t arch)
 /* Compiles the same rules with libseccomp (64-bit comparisons, its own rule
  * precedence). tree asks for its binary-tree optimization. Returns the number
  * of instructions, 0 on failure. */
-__attribute__((unused)) static unsigned libseccomp_compile(const struct sc_policy *p, uint32_t arch,
-                                                           bool tree, struct sock_filter **out)
+/* Adds the policy's rules to ctx (whose architectures are set); returns how
+ * many libseccomp refused, or -1 when strict and one was refused. */
+static int libseccomp_add_rules(scmp_filter_ctx ctx, const struct sc_policy *p, bool exact,
+                                bool strict)
 {
-        scmp_filter_ctx ctx = seccomp_init(p->default_action);
-        if (!ctx)
-                return 0;
-        seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-        if (tree)
-                seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-        /* Native out first: one filter cannot mix byte orders (s390x). */
-        if (arch != seccomp_arch_native() &&
-            (seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE) < 0 || seccomp_arch_add(ctx, arch) < 0)) {
-                seccomp_release(ctx);
-                return 0;
-        }
+        int refused = 0;
         for (size_t i = 0; i < p->nrules; i++) {
-                const struct sc_rule *r = &p->rules[i];
+                const struct sc_rule *r = p->rules[i];
                 struct scmp_arg_cmp cmp[SC_MAX_CONDS];
                 static const enum scmp_compare ops[] = {[SC_EQ] = SCMP_CMP_EQ,
                                                         [SC_NE] = SCMP_CMP_NE,
@@ -342,18 +333,25 @@ __attribute__((unused)) static unsigned libseccomp_compile(const struct sc_polic
                 if (r->action == p->default_action)
                         continue; /* libseccomp refuses rules that repeat the default */
                 /* libseccomp's API numbers calls as the build machine does and maps
-                 * them to the filter's architecture by name. */
-                bool native = arch == seccomp_arch_native();
-                int nr = native ? r->nr : seccomp_syscall_resolve_name(r->name);
-                int rc = native ? seccomp_rule_add_exact_array(ctx, r->action, nr, r->ncond, cmp)
-                                : seccomp_rule_add_array(ctx, r->action, nr, r->ncond, cmp);
+                 * them to the filter's architectures by name. */
+                int nr = exact ? r->nr : seccomp_syscall_resolve_name(r->name);
+                int rc = exact ? seccomp_rule_add_exact_array(ctx, r->action, nr, r->ncond, cmp)
+                               : seccomp_rule_add_array(ctx, r->action, nr, r->ncond, cmp);
                 if (rc < 0) {
-                        fprintf(stderr, "# libseccomp refused rule for %s (line %u): %s\n", r->name,
-                                r->line, strerror(-rc));
-                        seccomp_release(ctx);
-                        return 0;
+                        if (strict) {
+                                fprintf(stderr, "# libseccomp refused rule for %s (line %u): %s\n",
+                                        r->name, r->line, strerror(-rc));
+                                return -1;
+                        }
+                        refused++;
                 }
         }
+        return refused;
+}
+
+/* Exports ctx's program (in this machine's byte order for little-endian targets). */
+static unsigned libseccomp_export(scmp_filter_ctx ctx, struct sock_filter **out)
+{
         int fd = memfd_create("bpf", 0);
         unsigned len = 0;
         if (fd >= 0 && seccomp_export_bpf(ctx, fd) == 0) {
@@ -364,6 +362,30 @@ __attribute__((unused)) static unsigned libseccomp_compile(const struct sc_polic
         }
         if (fd >= 0)
                 close(fd);
+        return len;
+}
+
+/* Compiles the same rules with libseccomp (64-bit comparisons, its own rule
+ * precedence) for one architecture. tree asks for its binary-tree
+ * optimization. Returns the number of instructions, 0 on failure. */
+__attribute__((unused)) static unsigned libseccomp_compile(const struct sc_policy *p, uint32_t arch,
+                                                           bool tree, struct sock_filter **out)
+{
+        scmp_filter_ctx ctx = seccomp_init(p->default_action);
+        if (!ctx)
+                return 0;
+        seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        if (tree)
+                seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        /* Native out first: one filter cannot mix byte orders (s390x). */
+        if (arch != seccomp_arch_native() &&
+            (seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE) < 0 || seccomp_arch_add(ctx, arch) < 0)) {
+                seccomp_release(ctx);
+                return 0;
+        }
+        unsigned len = 0;
+        if (libseccomp_add_rules(ctx, p, arch == seccomp_arch_native(), true) == 0)
+                len = libseccomp_export(ctx, out);
         seccomp_release(ctx);
         return len;
 }
