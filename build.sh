@@ -39,7 +39,16 @@ gcc -std=gnu11 -O2 -Wall -Wextra -Wno-missing-field-initializers ${werror:+-Werr
         tools/seccomp-gen.c modules/seccomp_policy.c modules/seccomp_bpf.c modules/ini_file.c \
         modules/diag.c modules/values.c modules/common.c "/usr/lib/$multiarch/libinih.a" -lseccomp \
         -o build/seccomp-gen
-build/seccomp-gen build/gen/seccomp_tables.c default=profiles/default.ini strict=profiles/strict.ini
+# Every profiles/NAME.ini becomes the built-in profile NAME.
+profiles=()
+for f in profiles/*.ini; do
+        name=$(basename "$f" .ini)
+        case $name in
+        none | *[!a-z0-9_]*) echo "build.sh: $f: a profile name is [a-z0-9_]+ and not none" >&2; exit 1 ;;
+        esac
+        profiles+=("$name=$f")
+done
+build/seccomp-gen build/gen/seccomp_tables.c "${profiles[@]}"
 
 # ---- compile ----
 CFLAGS=(-std=gnu11 -O2 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes

@@ -62,10 +62,12 @@ static const struct sc_builtin_profile *find_builtin(const char *name)
         return NULL;
 }
 
-bool seccomp_compile_file(const char *path, struct sc_program *prog, struct diag *d)
+bool seccomp_compile_file(const char *path, struct sc_program *prog, unsigned *rules,
+                          struct diag *d)
 {
         struct sc_policy policy;
         bool ok = sc_policy_load(path, &embedded_resolver, &policy, d);
+        *rules = (unsigned)policy.nrules;
         char err[256];
         if (ok && !sc_compile(&policy, &sc_native, prog, err, sizeof(err)))
                 ok = diag_error_at(d, (struct loc){path, 0}, NULL, NULL, "%s", err);
@@ -127,7 +129,8 @@ static bool validate_seccomp(struct config *cfg, struct diag *d)
                 return diag_error_at(d, loc, "seccomp", "profile", "%s: %s", s->profile,
                                      strerror(errno));
         }
-        if (!seccomp_compile_file(s->profile, &s->custom, d))
+        unsigned rules;
+        if (!seccomp_compile_file(s->profile, &s->custom, &rules, d))
                 return false;
         s->insns = s->custom.insns;
         s->len = s->custom.len;
@@ -165,21 +168,22 @@ int seccomp_print_bpf(const char *profile)
         const struct sc_builtin_profile *builtin = find_builtin(profile);
         struct sc_program custom = {0};
         const struct sock_filter *insns;
-        unsigned len;
+        unsigned len, rules;
         if (builtin) {
                 insns = builtin->insns;
                 len = builtin->len;
+                rules = builtin->rules;
         } else {
                 struct diag d = {0};
-                if (!seccomp_compile_file(profile, &custom, &d)) {
+                if (!seccomp_compile_file(profile, &custom, &rules, &d)) {
                         diag_finish(&d);
                         return EXIT_QRUN_FAILED;
                 }
                 insns = custom.insns;
                 len = custom.len;
         }
-        printf("# seccomp profile %s: %u instructions for %s (system calls 0-%d known)\n", profile,
-               len, sc_native.arch_name, sc_native.table_max);
+        printf("# seccomp profile %s: %u rules, %u instructions for %s (system calls 0-%d known)\n",
+               profile, rules, len, sc_native.arch_name, sc_native.table_max);
         sc_disassemble(insns, len, &sc_native, name_of, stdout);
         sc_program_free(&custom);
         return fflush(stdout) == 0 ? 0 : EXIT_QRUN_FAILED;

@@ -24,7 +24,8 @@ void seccomp_attach(const struct seccomp_config *s);
 
 /* Compiles a profile file with the embedded name table (what a custom profile
  * costs at launch); errors name the file and line. */
-bool seccomp_compile_file(const char *path, struct sc_program *prog, struct diag *d);
+bool seccomp_compile_file(const char *path, struct sc_program *prog, unsigned *rules,
+                          struct diag *d);
 
 /* qrun --print-bpf PROFILE: a readable listing of the program; exit status. */
 int seccomp_print_bpf(const char *profile);

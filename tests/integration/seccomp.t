@@ -141,13 +141,13 @@ is "$RC:$ERR" "125:$T/m.ini:6: [seccomp] profile: unknown profile \"paranoid\" (
 # --print-bpf
 q --print-bpf default
 is "$RC" 0 "--print-bpf default: exit 0"
-like "$OUT" '^# seccomp profile default: [0-9]+ instructions for [a-z0-9_]+ \(system calls 0-[0-9]+ known\)' \
+like "$OUT" '^# seccomp profile default: [0-9]+ rules, [0-9]+ instructions for [a-z0-9_]+ \(system calls 0-[0-9]+ known\)' \
         "--print-bpf: a header"
 like "$OUT" '   0: ld   \[4\] +; arch' "--print-bpf: the architecture check comes first"
 like "$OUT" 'ret  kill_process' "--print-bpf: shows the actions"
 like "$OUT" '; [0-9]+ = socket' "--print-bpf: names system calls"
 q --print-bpf "$T/mine.ini"
-like "$OUT" '^# seccomp profile .*mine.ini: [0-9]+ instructions' "--print-bpf of a file"
+like "$OUT" '^# seccomp profile .*mine.ini: 15 rules, [0-9]+ instructions' "--print-bpf of a file"
 q --print-bpf "$T/bad-policy.ini"
 is "$RC" 125 "--print-bpf of a broken file: exit 125"
 
