@@ -1,7 +1,7 @@
 #!/bin/bash
 # qrun's launch cost against the floor program, and its footprint.
 #
-#   bench/floor.sh [ROUNDS] [RUNS_PER_ROUND]      (defaults: 6 rounds of 500 runs)
+#   bench/floor.sh [ROUNDS] [RUNS_PER_ROUND]      (defaults: 20 rounds of 150 runs)
 #
 # Times `qrun m.ini -- /bin/true` and `floor ROOTFS /bin/true` with hyperfine in
 # alternating rounds (drift on a shared machine then hits both alike), measures
@@ -9,8 +9,8 @@
 # which bench/RESULTS.md is assembled. As root it installs what it needs and
 # runs every measured process as an unprivileged account.
 . "$(dirname "$0")/lib.sh"
-rounds=${1:-6}
-runs=${2:-500}
+rounds=${1:-20}
+runs=${2:-150}
 
 need_packages hyperfine busybox-static musl-tools python3
 (cd "$REPO" && ./build.sh >/dev/null)
@@ -34,7 +34,7 @@ for r in $(seq 1 "$rounds"); do
         order=(floor qrun_none qrun)
         [ $((r % 2)) -eq 0 ] && order=(qrun qrun_none floor)
         for who in "${order[@]}"; do
-                as_bench_user hyperfine -N --style none --warmup 50 --runs "$runs" \
+                as_bench_user hyperfine -N --style none --warmup 20 --runs "$runs" \
                         --export-json "$WORK/out/$who-$r.json" "${cmds[$who]}" >/dev/null 2>>"$WORK/out/hyperfine.log" ||
                         { cat "$WORK/out/hyperfine.log" >&2; exit 1; }
                 files[$who]+="${files[$who]:+,}$WORK/out/$who-$r.json"
