@@ -98,7 +98,7 @@ int main(int argc, char **argv)
         cli_parse(argc, argv, &opts);
         verbose = opts.verbose;
         if (opts.print_bpf)
-                return seccomp_print_bpf(opts.print_bpf);
+                return seccomp_print_bpf(opts.print_bpf, opts.raw_bpf);
         uint64_t started = step_start();
         load_configuration(&opts);
         if (opts.check) {

@@ -8,7 +8,7 @@
 
 static const char usage[] =
     "Usage: qrun [OPTIONS] MANIFEST [-- CMD [ARG...]]\n"
-    "       qrun --print-bpf PROFILE\n"
+    "       qrun --print-bpf PROFILE | --dump-bpf PROFILE\n"
     "Run a command in the sandbox MANIFEST describes, as an unprivileged user.\n"
     "\n"
     "  -s, --set SECTION.KEY=VALUE  override a manifest value (repeatable)\n"
@@ -17,6 +17,8 @@ static const char usage[] =
     "  -v, --verbose                print each setup step and its duration\n"
     "      --print-bpf PROFILE      print the seccomp program of PROFILE (default,\n"
     "                               strict or a profile file) and exit\n"
+    "      --dump-bpf PROFILE       write the program itself to stdout (for bwrap\n"
+    "                               --seccomp FD) and exit\n"
     "  -h, --help                   print this help\n"
     "  -V, --version                print the version\n"
     "\n"
@@ -76,6 +78,9 @@ void cli_parse(int argc, char **argv, struct options *o)
                         exit(0);
                 } else if (!strncmp(a, "--print-bpf", 11) && (a[11] == '\0' || a[11] == '=')) {
                         o->print_bpf = option_value(argc, argv, &i, a[11] ? a + 12 : NULL);
+                } else if (!strncmp(a, "--dump-bpf", 10) && (a[10] == '\0' || a[10] == '=')) {
+                        o->print_bpf = option_value(argc, argv, &i, a[10] ? a + 11 : NULL);
+                        o->raw_bpf = true;
                 } else if (is(a, NULL, "--check")) {
                         o->check = true;
                 } else if (is(a, "-v", "--verbose")) {

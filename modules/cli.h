@@ -11,6 +11,7 @@ struct options {
         const char **sets; /* --set SECTION.KEY=VALUE, in order */
         size_t nsets;
         const char *print_bpf; /* --print-bpf PROFILE: no manifest */
+        bool raw_bpf;          /* --dump-bpf: the program's bytes instead */
         bool check;
         bool verbose;
 };

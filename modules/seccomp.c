@@ -163,7 +163,7 @@ void seccomp_attach(const struct seccomp_config *s)
         verbose_step("seccomp", started, "%s profile, %u instructions", s->profile, s->len);
 }
 
-int seccomp_print_bpf(const char *profile)
+int seccomp_print_bpf(const char *profile, bool raw)
 {
         const struct sc_builtin_profile *builtin = find_builtin(profile);
         struct sc_program custom = {0};
@@ -182,9 +182,14 @@ int seccomp_print_bpf(const char *profile)
                 insns = custom.insns;
                 len = custom.len;
         }
-        printf("# seccomp profile %s: %u rules, %u instructions for %s (system calls 0-%d known)\n",
-               profile, rules, len, sc_native.arch_name, sc_native.table_max);
-        sc_disassemble(insns, len, &sc_native, name_of, stdout);
+        if (raw) {
+                fwrite(insns, sizeof(*insns), len, stdout);
+        } else {
+                printf("# seccomp profile %s: %u rules, %u instructions for %s (system calls 0-%d "
+                       "known)\n",
+                       profile, rules, len, sc_native.arch_name, sc_native.table_max);
+                sc_disassemble(insns, len, &sc_native, name_of, stdout);
+        }
         sc_program_free(&custom);
         return fflush(stdout) == 0 ? 0 : EXIT_QRUN_FAILED;
 }

@@ -27,7 +27,8 @@ void seccomp_attach(const struct seccomp_config *s);
 bool seccomp_compile_file(const char *path, struct sc_program *prog, unsigned *rules,
                           struct diag *d);
 
-/* qrun --print-bpf PROFILE: a readable listing of the program; exit status. */
-int seccomp_print_bpf(const char *profile);
+/* qrun --print-bpf PROFILE: a readable listing of the program; with raw, the
+ * program itself (struct sock_filter[], for bwrap --seccomp); exit status. */
+int seccomp_print_bpf(const char *profile, bool raw);
 
 #endif

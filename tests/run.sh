@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # ---- dependencies ----
-tools/need-packages.sh tests/run.sh busybox-static util-linux perl clang-format file \
+tools/need-packages.sh tests/run.sh busybox-static util-linux perl clang-format file bubblewrap \
         gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross
 
 ./build.sh --werror

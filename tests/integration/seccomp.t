@@ -151,6 +151,18 @@ like "$OUT" '^# seccomp profile .*mine.ini: 15 rules, [0-9]+ instructions' "--pr
 q --print-bpf "$T/bad-policy.ini"
 is "$RC" 125 "--print-bpf of a broken file: exit 125"
 
+# --dump-bpf: the raw program, as bwrap --seccomp FD takes it
+as_user "$QRUN" --dump-bpf default >"$T/default.bpf"
+insns=$("$QRUN" --print-bpf default | sed -n 's/.* rules, \([0-9]*\) instructions.*/\1/p')
+is "$(stat -c %s "$T/default.bpf")" "$((insns * 8))" "--dump-bpf writes 8 bytes per instruction"
+if command -v bwrap >/dev/null; then
+        user_command bwrap --unshare-user --unshare-pid --bind "$ROOTFS" / --seccomp 9 /bin/qtest sys vmsplice -1 0 0 0
+        out=$("${CMD[@]}" 9<"$T/default.bpf" 2>&1)
+        is "$out" "EPERM" "bwrap --seccomp loads qrun's program (vmsplice gets EPERM)"
+else
+        skip "bwrap is not installed"
+fi
+
 # No libseccomp code in qrun: the generator used it, the binary does not.
 strings "$QRUN" | grep -Eq 'pseudo filter code|seccomp_rule_add|libseccomp'
 is "$?" 1 "the qrun binary contains no libseccomp code"
