@@ -1,7 +1,7 @@
 #!/bin/bash
 # qrun against crun, runc, bubblewrap and Charliecloud, side by side, in one run:
 #
-#   bench/compare.sh [ROUNDS]          (default 5 alternating rounds)
+#   bench/compare.sh [ROUNDS]          (default 10 rounds, alternating order)
 #
 # As root it installs what it needs from Debian, builds one busybox rootfs and
 # the OCI bundles, and measures every tool as an unprivileged account:
@@ -12,7 +12,7 @@
 # charts bench/results/compare-*.png and the raw hyperfine JSON in
 # bench/results/compare/.
 . "$(dirname "$0")/lib.sh"
-rounds=${1:-5}
+rounds=${1:-10}
 
 need_packages hyperfine busybox-static musl-tools python3 gnuplot-nox time crun runc bubblewrap \
         charliecloud-runtime libseccomp-dev gcc
@@ -104,10 +104,14 @@ label[chrun]="ch-run (no filter)"
 slow() { case $1 in crun | crun_none | runc) return 0 ;; esac; return 1; }
 
 # ---- 1. launch latency: alternating rounds, hyperfine ----
+reversed=()
+for t in "${tools[@]}"; do reversed=("$t" "${reversed[@]}"); done
 for r in $(seq 1 "$rounds"); do
-        for t in "${tools[@]}"; do
-                runs=200 warmup=20
-                slow "$t" && runs=20 warmup=3
+        order=("${tools[@]}")
+        [ $((r % 2)) -eq 0 ] && order=("${reversed[@]}") # drift within a round hits all alike
+        for t in "${order[@]}"; do
+                runs=100 warmup=10
+                slow "$t" && runs=10 warmup=2
                 c=${cmd[$t]//%i/$t}
                 run_as_user hyperfine -N --style none --warmup "$warmup" --runs "$runs" \
                         --export-json "$WORK/out/lat-$t-$r.json" "$c" >/dev/null 2>>"$WORK/out/hyperfine.log" ||
@@ -312,7 +316,8 @@ $(machine_summary)
 
 ### 1. Launch latency
 
-$rounds alternating rounds; 200 runs per round for the fast tools, 20 for crun and runc.
+$rounds rounds, the tools' order reversed every other round; 100 runs per round for the fast
+tools, 10 for crun and runc.
 
 $latency
 
