@@ -72,7 +72,8 @@ static void run_command(void *unused)
         signals_restore();
         verbose_step("command", started,
                      "new session, limits, umask, capabilities, no_new_privs, descriptors");
-        seccomp_attach(&cfg.seccomp); /* last: after no_new_privs, right before exec */
+        landlock_apply(&cfg.landlock); /* needs no_new_privs */
+        seccomp_attach(&cfg.seccomp);  /* last: after no_new_privs, right before exec */
         process_exec(&cfg.process);
 }
 
@@ -81,7 +82,10 @@ _Noreturn static void container_main(void)
 {
         errpipe_child_side();
         init_die_with_monitor();
-        rootfs_enter(&cfg.rootfs, cfg.process.cwd, cfg.process.cwd_loc);
+        if (cfg.mounts.enabled) /* mount mode: pivot_root into a tree of our own */
+                mounts_enter(&cfg.mounts, &cfg, cfg.process.cwd, cfg.process.cwd_loc);
+        else /* the default: chroot, no mount namespace */
+                rootfs_enter(&cfg.rootfs, cfg.process.cwd, cfg.process.cwd_loc);
         namespaces_set_hostname(&cfg.ns, cfg.process.hostname);
         if (cfg.ns.pid)
                 init_run(run_command, NULL);
@@ -109,10 +113,11 @@ int main(int argc, char **argv)
 
         uint64_t step = step_start();
         signals_block();
-        userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns));
-        verbose_step("userns", step, "user namespace%s%s%s%s, id maps written",
+        userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns) | mounts_clone_flags(&cfg.mounts));
+        verbose_step("userns", step, "user namespace%s%s%s%s%s, id maps written",
                      cfg.ns.pid ? " + pid" : "", cfg.ns.ipc ? " + ipc" : "",
-                     cfg.ns.uts ? " + uts" : "", cfg.ns.net ? " + net" : "");
+                     cfg.ns.uts ? " + uts" : "", cfg.ns.net ? " + net" : "",
+                     cfg.mounts.enabled ? " + mount" : "");
         namespaces_setup_network(&cfg.ns);
 
         step = step_start();

@@ -4,6 +4,8 @@
 
 #include "resource_limits.h"
 #include "namespaces.h"
+#include "landlock.h"
+#include "mounts.h"
 #include "process.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -16,9 +18,11 @@ struct config {
         struct rootfs_config rootfs;
         struct user_config user;
         struct ns_config ns;
+        struct mounts_config mounts;
         struct process_config process;
         struct limits_config limits;
         struct seccomp_config seccomp;
+        struct landlock_config landlock;
 };
 
 void config_init(struct config *cfg);

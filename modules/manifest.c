@@ -12,10 +12,11 @@
 #include <unistd.h>
 
 /* Every section qrun knows, in validation order: [rootfs] opens the directory
- * that [process] then checks cwd against. */
+ * that [mounts] and [process] then check paths against; [mounts] may set the
+ * working directory (workdir = true) before [process] builds on it. */
 static const struct section_def *const sections[] = {
-    &rootfs_section,  &user_section,   &namespaces_section,
-    &process_section, &limits_section, &seccomp_section,
+    &rootfs_section,  &user_section,   &namespaces_section, &mounts_section,
+    &process_section, &limits_section, &seccomp_section,    &landlock_section,
 };
 
 #define MANIFEST_MAX_BYTES   (1 << 20)
@@ -28,6 +29,7 @@ void config_init(struct config *cfg)
         cfg->rootfs.fd = -1;
         cfg->ns = (struct ns_config){.pid = true, .ipc = true, .uts = true, .net = false};
         cfg->process.cwd = xstrdup("/");
+        cfg->landlock.required = true;
 }
 
 void config_free(struct config *cfg)
@@ -36,6 +38,8 @@ void config_free(struct config *cfg)
         rootfs_config_free(&cfg->rootfs);
         process_config_free(&cfg->process);
         seccomp_config_free(&cfg->seccomp);
+        mounts_config_free(&cfg->mounts);
+        landlock_config_free(&cfg->landlock);
         *cfg = (struct config){0};
 }
 
@@ -143,8 +147,13 @@ struct parser {
 
 static bool on_section(void *ctx, const char *name, struct diag *d)
 {
-        (void)ctx;
-        return find_section(name) || report_unknown_section(d, name);
+        struct parser *ps = ctx;
+        const struct section_def *sec = find_section(name);
+        if (!sec)
+                return report_unknown_section(d, name);
+        if (sec->seen)
+                sec->seen(ps->cfg, d->loc);
+        return true;
 }
 
 static void on_value(void *ctx, const char *section, const char *key, const char *value,

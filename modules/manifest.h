@@ -33,6 +33,9 @@ struct section_def {
         size_t nkeys;
         /* Cross-key checks once every source is parsed; may open files (rootfs). */
         bool (*validate)(struct config *cfg, struct diag *d);
+        /* Optional: called at the section's header (the section itself means
+         * something: [mounts] turns on mount mode even when empty). */
+        void (*seen)(struct config *cfg, struct loc at);
 };
 
 /* Parses the manifest file into cfg (which holds the defaults). Reports every

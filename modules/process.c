@@ -348,7 +348,8 @@ static bool validate_process(struct config *cfg, struct diag *d)
         if (p->hostname && !cfg->ns.uts)
                 ok = diag_error_at(d, p->hostname_loc, "process", "hostname",
                                    "needs a uts namespace ([namespaces] uts = true)");
-        if (cfg->rootfs.fd >= 0) {
+        /* In mount mode cwd may lie in a mount made at launch: checked then. */
+        if (cfg->rootfs.fd >= 0 && !cfg->mounts.enabled) {
                 ok = check_cwd(cfg, d) && ok;
                 if (ok && cfg->check_only)
                         ok = check_command(cfg, d);
