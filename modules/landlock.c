@@ -134,8 +134,12 @@ static void print_paths(const struct config *cfg, const struct key_def *key, FIL
                 const struct landlock_rule *r = &cfg->landlock.rules[i];
                 if (r->grant != (enum landlock_grant)key->arg)
                         continue;
+                if (!r->path[strcspn(r->path, " \t\"'\\$")]) {
+                        fprintf(out, "%s = %s\n", key->name, r->path);
+                        continue;
+                }
                 char *word = quote_word(r->path);
-                print_value(out, key->name, word);
+                fprintf(out, "%s = %s\n", key->name, word);
                 free(word);
         }
 }
@@ -199,8 +203,13 @@ static bool validate_landlock(struct config *cfg, struct diag *d)
         return ok;
 }
 
-const struct section_def landlock_section = {"landlock", landlock_keys, ARRAY_SIZE(landlock_keys),
-                                             validate_landlock, enable};
+static bool in_use(const struct config *cfg)
+{
+        return cfg->landlock.enabled;
+}
+
+const struct section_def landlock_section = {
+    "landlock", landlock_keys, ARRAY_SIZE(landlock_keys), validate_landlock, enable, in_use};
 
 void landlock_config_free(struct landlock_config *l)
 {

@@ -233,6 +233,8 @@ void manifest_print(const struct config *cfg, FILE *out)
 {
         fprintf(out, "# effective configuration of %s\n", cfg->manifest_path);
         for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
+                if (sections[i]->in_use && !sections[i]->in_use(cfg))
+                        continue;
                 fprintf(out, "\n[%s]\n", sections[i]->name);
                 for (size_t k = 0; k < sections[i]->nkeys; k++)
                         sections[i]->keys[k].print(cfg, &sections[i]->keys[k], out);

@@ -36,6 +36,9 @@ struct section_def {
         /* Optional: called at the section's header (the section itself means
          * something: [mounts] turns on mount mode even when empty). */
         void (*seen)(struct config *cfg, struct loc at);
+        /* Optional: whether --check prints the section (an opt-in section is
+         * printed only when the manifest has it). NULL: always. */
+        bool (*in_use)(const struct config *cfg);
 };
 
 /* Parses the manifest file into cfg (which holds the defaults). Reports every

@@ -88,6 +88,8 @@ static void print_bind(const struct config *cfg, const struct key_def *key, FILE
 {
         for (size_t i = 0; i < cfg->mounts.nbinds; i++) {
                 const struct bind_mount *b = &cfg->mounts.binds[i];
+                if (strcmp(b->key, "bind")) /* home and workdir print as themselves */
+                        continue;
                 char *v = xasprintf("%s:%s%s", b->src, b->dst, b->ro ? ":ro" : "");
                 print_value(out, key->name, v);
                 free(v);
@@ -426,8 +428,13 @@ static bool validate_mounts(struct config *cfg, struct diag *d)
         return ok;
 }
 
-const struct section_def mounts_section = {"mounts", mounts_keys, ARRAY_SIZE(mounts_keys),
-                                           validate_mounts, enable};
+static bool in_use(const struct config *cfg)
+{
+        return cfg->mounts.enabled;
+}
+
+const struct section_def mounts_section = {"mounts",        mounts_keys, ARRAY_SIZE(mounts_keys),
+                                           validate_mounts, enable,      in_use};
 
 void mounts_config_free(struct mounts_config *m)
 {

@@ -178,7 +178,11 @@ static void print_args(const struct config *cfg, const struct key_def *key, FILE
 
 static void print_cwd(const struct config *cfg, const struct key_def *key, FILE *out)
 {
-        print_value(out, key->name, cfg->process.cwd);
+        if (cfg->mounts.workdir) /* the printed manifest must stay valid */
+                fprintf(out, "; %s: %s, set by [mounts] workdir = true\n", key->name,
+                        cfg->process.cwd);
+        else
+                print_value(out, key->name, cfg->process.cwd);
 }
 
 static void print_env(const struct config *cfg, const struct key_def *key, FILE *out)
@@ -250,8 +254,9 @@ static bool env_keep_matches(const struct strv *keep, const char *entry)
 }
 
 /* The command's environment: kept caller variables, then explicit ones (which
- * win), then a standard PATH if neither gave one. Nothing else passes. */
-static void build_environment(struct process_config *p)
+ * win), then a standard PATH if neither gave one, and HOME when [mounts]
+ * home = true bound it. Nothing else passes. */
+static void build_environment(struct process_config *p, const char *bound_home)
 {
         for (char **e = environ; *e; e++)
                 if (strchr(*e, '=') && env_keep_matches(&p->env_keep, *e) &&
@@ -261,6 +266,8 @@ static void build_environment(struct process_config *p)
                 strv_push(&p->envp, xstrdup(p->env.items[i]));
         if (find_assignment(&p->envp, "PATH=") < 0)
                 strv_push(&p->envp, xasprintf("PATH=%s", default_path));
+        if (bound_home && find_assignment(&p->envp, "HOME=") < 0)
+                strv_push(&p->envp, xasprintf("HOME=%s", bound_home));
 }
 
 static bool build_argv(struct config *cfg, struct diag *d)
@@ -344,7 +351,7 @@ static bool validate_process(struct config *cfg, struct diag *d)
 {
         struct process_config *p = &cfg->process;
         bool ok = build_argv(cfg, d);
-        build_environment(p);
+        build_environment(p, cfg->mounts.home ? getenv("HOME") : NULL);
         if (p->hostname && !cfg->ns.uts)
                 ok = diag_error_at(d, p->hostname_loc, "process", "hostname",
                                    "needs a uts namespace ([namespaces] uts = true)");
@@ -432,6 +439,14 @@ _Noreturn static void exec_failed(const char *what, int err)
         if (err == ENOENT && access(what, F_OK) == 0)
                 fail(EXIT_NOT_FOUND, "exec", err,
                      "%s exists but its interpreter or dynamic loader is missing in the rootfs",
+                     what);
+        /* access() checks only the file's mode: when it says yes, the refusal
+         * came from Landlock (which access() does not consult) or a mount. */
+        struct stat st;
+        if (err == EACCES && stat(what, &st) == 0 && S_ISREG(st.st_mode) && access(what, X_OK) == 0)
+                fail(EXIT_NOT_EXECUTABLE, "exec", err,
+                     "%s (its mode allows it: outside the [landlock] exec paths, or on a "
+                     "noexec mount)",
                      what);
         fail(exec_failure_status(err), "exec", err, "%s", what);
 }

@@ -226,6 +226,36 @@ static int cmd_open(const char *path)
         return 0;
 }
 
+/* Creates (or truncates) path and writes one byte. */
+static int cmd_create(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = fd < 0 ? errno : (write(fd, "x", 1) == 1 ? 0 : errno);
+        printf("%s\n", errno_name(err));
+        return 0;
+}
+
+/* Writes path in 64 KiB blocks until an error or limit bytes: "wrote=N err". */
+static int cmd_fill(const char *path, long long limit)
+{
+        static char block[65536];
+        long long total = 0;
+        int err = 0;
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+                err = errno;
+        while (fd >= 0 && total < limit) {
+                ssize_t n = write(fd, block, sizeof(block));
+                if (n <= 0) {
+                        err = n < 0 ? errno : EIO;
+                        break;
+                }
+                total += n;
+        }
+        printf("wrote=%lld %s\n", total, errno_name(err));
+        return 0;
+}
+
 static int cmd_netifs(void)
 {
         struct if_nameindex *ifs = if_nameindex();
@@ -379,6 +409,12 @@ int main(int argc, char **argv)
                 return cmd_chroot_escape(arg);
         if (!strcmp(cmd, "open"))
                 return cmd_open(arg);
+        if (!strcmp(cmd, "create"))
+                return cmd_create(arg);
+        if (!strcmp(cmd, "mkdir"))
+                return printf("%s\n", errno_name(mkdir(arg, 0755) < 0 ? errno : 0)), 0;
+        if (!strcmp(cmd, "fill") && argc > 3)
+                return cmd_fill(arg, atoll(argv[3]));
         if (!strcmp(cmd, "netifs"))
                 return cmd_netifs();
         if (!strcmp(cmd, "loopback"))

@@ -221,8 +221,9 @@ static void test_errors(void)
             {"[process]\ncommand = x\nnofile = 3\n",
              "E.ini:3: [process] nofile: unknown key here (it belongs in [limits])"},
             {"[limit]\n", "E.ini:1: unknown section [limit] (did you mean [limits]?)"},
-            {"[mounts]\n", "E.ini:1: unknown section [mounts] (known: [rootfs], [user], "
-                           "[namespaces], [process], [limits], [seccomp])"},
+            {"[network]\n", "E.ini:1: unknown section [network] (known: [rootfs], [user], "
+                            "[namespaces], [mounts], [process], [limits], [seccomp], "
+                            "[landlock])"},
             {"command = x\n",
              "E.ini:1: \"command\" is outside any section (add a [section] line above it)"},
             {"[process]\ncommand\n", "E.ini:2: expected KEY = VALUE, got \"command\""},
@@ -377,6 +378,37 @@ static void test_files(void)
         config_free(&cfg);
 }
 
+/* Landlock rights per grant and ABI: rights a kernel does not know are dropped
+ * (it refuses unknown bits), and a rule on a file holds only file rights. */
+static void test_landlock_rights(void)
+{
+        enum { EXECUTE = 1 << 0, WRITE_FILE = 1 << 1, READ_FILE = 1 << 2, READ_DIR = 1 << 3 };
+        enum { MAKE_CHAR = 1 << 6, MAKE_BLOCK = 1 << 11, REFER = 1 << 13, TRUNCATE = 1 << 14 };
+        enum { IOCTL_DEV = 1 << 15 };
+        tap_ok(landlock_handled_rights(0) == 0, "landlock: no ABI, no rights");
+        tap_ok(landlock_handled_rights(1) == 0x1fff, "landlock: ABI 1 handles bits 0-12");
+        tap_ok(landlock_handled_rights(2) == (0x1fff | REFER), "landlock: ABI 2 adds REFER");
+        tap_ok(landlock_handled_rights(4) == (0x1fff | REFER | TRUNCATE),
+               "landlock: ABI 3 and 4 add TRUNCATE");
+        tap_ok(landlock_handled_rights(7) == 0xffff, "landlock: ABI 5 and later add IOCTL_DEV");
+        tap_ok(landlock_rights(GRANT_READ, 7, true) == (READ_FILE | READ_DIR),
+               "landlock: read on a directory: read files and list");
+        tap_ok(landlock_rights(GRANT_READ, 7, false) == READ_FILE,
+               "landlock: read on a file: read it");
+        tap_ok(landlock_rights(GRANT_EXEC, 7, false) == (READ_FILE | EXECUTE),
+               "landlock: exec on a file: read and execute");
+        uint64_t write = landlock_rights(GRANT_WRITE, 7, true);
+        tap_ok((write & (WRITE_FILE | READ_FILE | REFER | TRUNCATE | IOCTL_DEV)) ==
+                       (WRITE_FILE | READ_FILE | REFER | TRUNCATE | IOCTL_DEV) &&
+                   !(write & (EXECUTE | MAKE_CHAR | MAKE_BLOCK)),
+               "landlock: write: read, write, create; never execute or make devices");
+        tap_ok(landlock_rights(GRANT_WRITE, 1, true) == (write & 0x1fff),
+               "landlock: write under ABI 1 drops REFER, TRUNCATE and IOCTL_DEV");
+        tap_ok(landlock_rights(GRANT_WRITE, 7, false) ==
+                   (WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV),
+               "landlock: write on a file: only file rights");
+}
+
 int main(void)
 {
         snprintf(dir, sizeof(dir), "/tmp/qrun-unit.XXXXXX");
@@ -393,6 +425,7 @@ int main(void)
         test_errors();
         test_validation();
         test_files();
+        test_landlock_rights();
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         return tap_done() | (system(cmd) != 0);
