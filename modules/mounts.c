@@ -562,7 +562,10 @@ static void mount_proc(int rootfd, const struct mounts_config *m)
 }
 
 /* /dev: a tmpfs with the host's harmless devices bound in, a private devpts,
- * /dev/shm, and the usual links. */
+ * and the usual links. /dev/shm is a directory of that same tmpfs, sized by
+ * shm_size: one file system less to create and destroy at every launch (the
+ * rest of /dev holds only empty mount points, directories and symlinks, which
+ * take no space in a tmpfs). */
 static void mount_dev(int rootfd, const struct mounts_config *m)
 {
         static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
@@ -572,8 +575,11 @@ static void mount_dev(int rootfd, const struct mounts_config *m)
                                                {"stderr", "/proc/self/fd/2"},
                                                {"ptmx", "pts/ptmx"}};
         struct place at = {m->dev_loc, "dev"};
-        const char *dev_opts[] = {"mode=0755", "size=64k", NULL};
-        int dev = new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, at);
+        char size[48];
+        snprintf(size, sizeof(size), "size=%llu", (unsigned long long)m->shm_size);
+        const char *dev_opts[] = {"mode=0755", m->shm_size ? size : NULL, NULL};
+        int dev =
+            new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, at);
         for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
                 int fd = openat(dev, devices[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
                 if (fd < 0)
@@ -583,16 +589,13 @@ static void mount_dev(int rootfd, const struct mounts_config *m)
                 snprintf(host, sizeof(host), "/dev/%s", devices[i]);
                 attach(clone_tree(host, 0, at), dev, devices[i], at, host);
         }
-        if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
+        /* mkdirat applies the umask: set the sticky, world-writable mode after. */
+        if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 0700) < 0 ||
+            fchmodat(dev, "shm", 01777, 0) < 0)
                 mount_failed(at, errno, "unable to create /dev/pts and /dev/shm");
         const char *pts_opts[] = {"ptmxmode=0666", "mode=0620", NULL};
         attach(new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, at), dev, "pts",
                at, "/dev/pts");
-        char shm_size[48];
-        snprintf(shm_size, sizeof(shm_size), "size=%llu", (unsigned long long)m->shm_size);
-        const char *shm_opts[] = {"mode=1777", m->shm_size ? shm_size : NULL, NULL};
-        attach(new_fs("tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, at), dev, "shm", at,
-               "/dev/shm");
         for (size_t i = 0; i < ARRAY_SIZE(links); i++)
                 if (symlinkat(links[i][1], dev, links[i][0]) < 0)
                         mount_failed(at, errno, "unable to create /dev/%s", links[i][0]);
