@@ -13,16 +13,19 @@
  *     4. fork the container's first process, then forward signals, enforce the
  *        timeout and turn its end into qrun's exit status
  *   container's first process: pid 1 when there is a pid namespace
- *     5. die with the monitor, chroot into the rootfs, set the hostname
+ *     5. die with the monitor, chroot into the rootfs (or, with [mounts], create
+ *        a mount namespace, build the tree and pivot_root into it), set the
+ *        hostname
  *     6. with a pid namespace: become the minimal init and start the command;
  *        without one: become the command
  *   command
  *     7. new session, rlimits, umask, capabilities, no_new_privs, descriptors,
- *        the caller's signal mask, the seccomp filter (compiled when qrun was
- *        built), exec
+ *        the caller's signal mask, Landlock ([landlock]), the seccomp filter
+ *        (compiled when qrun was built), exec
  *
- * There is no mount namespace (chroot instead) and no network namespace unless
- * asked: both are the expensive ones to create and tear down.
+ * There is no mount namespace (chroot instead) unless the manifest has
+ * [mounts], and no network namespace unless asked: both are the expensive ones
+ * to create and tear down.
  */
 #define _GNU_SOURCE
 #include "modules/cli.h"
@@ -113,11 +116,10 @@ int main(int argc, char **argv)
 
         uint64_t step = step_start();
         signals_block();
-        userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns) | mounts_clone_flags(&cfg.mounts));
-        verbose_step("userns", step, "user namespace%s%s%s%s%s, id maps written",
+        userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns));
+        verbose_step("userns", step, "user namespace%s%s%s%s, id maps written",
                      cfg.ns.pid ? " + pid" : "", cfg.ns.ipc ? " + ipc" : "",
-                     cfg.ns.uts ? " + uts" : "", cfg.ns.net ? " + net" : "",
-                     cfg.mounts.enabled ? " + mount" : "");
+                     cfg.ns.uts ? " + uts" : "", cfg.ns.net ? " + net" : "");
         namespaces_setup_network(&cfg.ns);
 
         step = step_start();

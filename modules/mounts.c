@@ -449,11 +449,6 @@ void mounts_config_free(struct mounts_config *m)
         *m = (struct mounts_config){0};
 }
 
-int mounts_clone_flags(const struct mounts_config *m)
-{
-        return m->enabled ? CLONE_NEWNS : 0;
-}
-
 /* ---- building the tree (in the container's first process) ---- */
 
 struct place {
@@ -667,6 +662,11 @@ void mounts_enter(const struct mounts_config *m, const struct config *cfg, const
                   struct loc cwd_loc)
 {
         uint64_t started = step_start();
+        /* Here, not with the other namespaces: the monitor stays outside and
+         * keeps the host's view (pivot_root moves every process of the mount
+         * namespace whose root is the old root). */
+        if (unshare(CLONE_NEWNS) < 0)
+                fail(EXIT_QRUN_FAILED, "mounts", errno, "unable to create a mount namespace");
         /* Nothing done here may reach the host's mounts. */
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 fail(EXIT_QRUN_FAILED, "mounts", errno, "unable to make the mounts private");

@@ -53,11 +53,8 @@ extern const struct section_def mounts_section;
 
 void mounts_config_free(struct mounts_config *m);
 
-/* CLONE_NEWNS when mount mode is on. */
-int mounts_clone_flags(const struct mounts_config *m);
-
-/* In the container's first process, inside the new mount namespace: builds
- * the tree and pivot_roots into it, then changes to cwd. Replaces
+/* In the container's first process: creates the mount namespace, builds the
+ * tree and pivot_roots into it, then changes to cwd. Replaces
  * rootfs_enter() in mount mode. */
 void mounts_enter(const struct mounts_config *m, const struct config *cfg, const char *cwd,
                   struct loc cwd_loc);

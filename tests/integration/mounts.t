@@ -149,6 +149,15 @@ run_qrun "$T/hostns2.ini"
 ok $([ "$RC" -eq 0 ] && [ -n "$OUT" ] && [ "$OUT" != "$(readlink /proc/self/ns/mnt)" ]; echo $?) \
         "an empty [mounts] section turns mount mode on"
 
+# The monitor (qrun's own process) stays in the host's mount namespace.
+user_command "$QRUN" "$T/proc.ini" -- /bin/sleep 1
+"${CMD[@]}" </dev/null &
+monitor=$!
+sleep 0.4
+is "$(readlink /proc/$monitor/ns/mnt):$(readlink /proc/$monitor/root)" "$(readlink /proc/self/ns/mnt):/" \
+        "the monitor keeps the host's mount namespace and root"
+wait $monitor
+
 # ---- malformed [mounts] lines: one error each ----
 check() { # NAME EXPECTED-ERROR, manifest body on stdin (after [mounts])
         { base; cat; } | manifest "$T/bad.ini"
