@@ -50,4 +50,7 @@ if [ -n "$unformatted" ]; then
         exit 1
 fi
 
+# ---- fuzzing, briefly: the long runs are tests/fuzz/run.sh SECONDS ----
+FUZZ_OUT=build/fuzz-smoke tests/fuzz/run.sh "${QRUN_FUZZ_SECONDS:-10}"
+
 prove --exec '' build/tests/*.t tests/integration/*.t
