@@ -229,18 +229,7 @@ rss[chrun]=$(for _ in $(seq 5); do
 done | sort -n | tail -n 1)
 
 # ---- 5. qrun's own steps ----
-for _ in $(seq 300); do
-        run_as_user "$WORK/qrun" -v "$WORK/true.ini" 2>&1 >/dev/null
-done >"$WORK/out/verbose.txt"
-steps=$(awk '/^qrun: [a-z]+ +[0-9]+ us/ {print $2, $3}' "$WORK/out/verbose.txt" | python3 -c '
-import sys, statistics, collections
-d = collections.OrderedDict()
-for line in sys.stdin:
-    step, us = line.split()
-    d.setdefault(step, []).append(int(us))
-print("| step | median µs |\n|---|---:|")
-for step, v in d.items():
-    print("| %s | %d |" % (step, statistics.median(v)))')
+steps=$(verbose_step_medians 300 run_as_user "$WORK/qrun" -v "$WORK/true.ini")
 
 # ---- charts ----
 : >"$WORK/out/lat.dat"

@@ -36,6 +36,24 @@ machine_summary() {
                 "$("$REPO/build/qrun" --version | cut -d' ' -f2)" "$(stat -c %s "$REPO/build/qrun")"
 }
 
+# verbose_step_medians N CMD...: runs CMD (a qrun -v command line) N times and
+# prints a markdown table of each --verbose step's median duration.
+verbose_step_medians() {
+        local n=$1
+        shift
+        for _ in $(seq 1 "$n"); do
+                "$@" 2>&1 >/dev/null
+        done | awk '/^qrun: [a-z]+ +[0-9]+ us/ {print $2, $3}' | python3 -c '
+import sys, statistics, collections
+d = collections.OrderedDict()
+for line in sys.stdin:
+    step, us = line.split()
+    d.setdefault(step, []).append(int(us))
+print("| step | median µs |\n|---|---:|")
+for step, v in d.items():
+    print("| %s | %d |" % (step, statistics.median(v)))'
+}
+
 # Rebuilds bench/RESULTS.md from the per-benchmark sections in bench/results/.
 assemble_results() {
         {

@@ -111,18 +111,7 @@ r_landlock=$(ratio "$m_landlock" "$m_host")
 r_chroot=$(ratio "$m_chroot" "$m_base")
 
 # Where mount mode's time goes: medians of qrun -v over 300 launches.
-for _ in $(seq 1 300); do
-        as_bench_user "$WORK/qrun" -v "$WORK/mount.ini" 2>&1 >/dev/null
-done >"$WORK/out/verbose.txt"
-steps=$(awk '/^qrun: [a-z]+ +[0-9]+ us/ {print $2, $3}' "$WORK/out/verbose.txt" | python3 -c '
-import sys, statistics, collections
-d = collections.OrderedDict()
-for line in sys.stdin:
-    step, us = line.split()
-    d.setdefault(step, []).append(int(us))
-print("| step | median µs |\n|---|---:|")
-for step, v in d.items():
-    print("| %s | %d |" % (step, statistics.median(v)))')
+steps=$(verbose_step_medians 300 as_bench_user "$WORK/qrun" -v "$WORK/mount.ini")
 
 verdict() { if awk "BEGIN {exit !($1)}"; then echo "met"; else echo "**missed**"; fi; }
 mkdir -p "$BENCH_DIR/results"
