@@ -30,16 +30,7 @@ declare -A cmds=([floor]="$WORK/floor $WORK/rootfs /bin/true"
         [qrun_none]="$WORK/qrun $WORK/true-none.ini"
         [qrun]="$WORK/qrun $WORK/true.ini")
 declare -A files=()
-for r in $(seq 1 "$rounds"); do
-        order=(floor qrun_none qrun)
-        [ $((r % 2)) -eq 0 ] && order=(qrun qrun_none floor)
-        for who in "${order[@]}"; do
-                as_bench_user hyperfine -N --style none --warmup 20 --runs "$runs" \
-                        --export-json "$WORK/out/$who-$r.json" "${cmds[$who]}" >/dev/null 2>>"$WORK/out/hyperfine.log" ||
-                        { cat "$WORK/out/hyperfine.log" >&2; exit 1; }
-                files[$who]+="${files[$who]:+,}$WORK/out/$who-$r.json"
-        done
-done
+alternating_rounds "$rounds" "$runs" 20 floor qrun_none qrun
 table=$(python3 "$BENCH_DIR/stats.py" floor "floor=${files[floor]}" \
         "qrun, no filter=${files[qrun_none]}" "qrun, default profile=${files[qrun]}")
 ratio_of() { printf '%s\n' "$table" | awk -F'|' -v name="$1" '$2 == " " name " " {gsub(/[ ×]/, "", $8); print $8}'; }

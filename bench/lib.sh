@@ -36,6 +36,27 @@ machine_summary() {
                 "$("$REPO/build/qrun" --version | cut -d' ' -f2)" "$(stat -c %s "$REPO/build/qrun")"
 }
 
+# alternating_rounds ROUNDS RUNS WARMUP NAME...: times the command line
+# ${cmds[NAME]} of every NAME with hyperfine as the bench user, in ROUNDS
+# rounds whose order flips each round (drift on a shared machine then hits all
+# alike). Appends each round's JSON file to ${files[NAME]} (comma-separated);
+# the caller declares both associative arrays.
+alternating_rounds() {
+        local rounds=$1 runs=$2 warmup=$3 r who
+        shift 3
+        local order
+        for r in $(seq 1 "$rounds"); do
+                order=("$@")
+                [ $((r % 2)) -eq 0 ] && order=($(printf '%s\n' "$@" | tac))
+                for who in "${order[@]}"; do
+                        as_bench_user hyperfine -N --style none --warmup "$warmup" --runs "$runs" \
+                                --export-json "$WORK/out/$who-$r.json" "${cmds[$who]}" >/dev/null \
+                                2>>"$WORK/out/hyperfine.log" || { cat "$WORK/out/hyperfine.log" >&2; exit 1; }
+                        files[$who]+="${files[$who]:+,}$WORK/out/$who-$r.json"
+                done
+        done
+}
+
 # verbose_step_medians N CMD...: runs CMD (a qrun -v command line) N times and
 # prints a markdown table of each --verbose step's median duration.
 verbose_step_medians() {

@@ -78,16 +78,7 @@ for who in "${names[@]}"; do # every command must work before timing it
 done
 
 declare -A files=()
-for r in $(seq 1 "$rounds"); do
-        order=("${names[@]}")
-        [ $((r % 2)) -eq 0 ] && order=($(printf '%s\n' "${names[@]}" | tac))
-        for who in "${order[@]}"; do
-                as_bench_user hyperfine -N --style none --warmup 10 --runs "$runs" \
-                        --export-json "$WORK/out/$who-$r.json" "${cmds[$who]}" >/dev/null 2>>"$WORK/out/hyperfine.log" ||
-                        { cat "$WORK/out/hyperfine.log" >&2; exit 1; }
-                files[$who]+="${files[$who]:+,}$WORK/out/$who-$r.json"
-        done
-done
+alternating_rounds "$rounds" "$runs" 10 "${names[@]}"
 
 table=$(python3 "$BENCH_DIR/stats.py" floor "floor=${files[floor]}" \
         "qrun chroot (this build)=${files[chroot]}" "qrun chroot ($baseline_ref)=${files[chroot_base]}" \

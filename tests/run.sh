@@ -43,7 +43,7 @@ chmod -R a+rX "$work"
 export QRUN="$work/qrun" ROOTFS="$work/rootfs" QRUN_SOURCE=$PWD QRUN_HELPERS="$work"
 
 # ---- style: the one formatter configuration, used ----
-unformatted=$(for f in launcher.c modules/*.[ch] tests/helper/*.c tests/unit/*.[ch]; do
+unformatted=$(for f in launcher.c modules/*.[ch] tests/helper/*.c tests/unit/*.[ch] tests/fuzz/*.[ch]; do
         clang-format --dry-run "$f" 2>&1 | grep -q . && echo "$f"; done || true)
 if [ -n "$unformatted" ]; then
         echo "tests/run.sh: not formatted with .clang-format: $unformatted" >&2
