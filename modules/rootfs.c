@@ -51,6 +51,13 @@ static const struct key_def rootfs_keys[] = {
     {"path", 0, parse_path, print_path, 0},
 };
 
+static bool is_host_root(int fd)
+{
+        struct stat dir, root;
+        return fstat(fd, &dir) == 0 && stat("/", &root) == 0 && dir.st_dev == root.st_dev &&
+               dir.st_ino == root.st_ino;
+}
+
 /* Opens the rootfs once; everything later uses this descriptor, never the path. */
 static bool validate_rootfs(struct config *cfg, struct diag *d)
 {
@@ -68,6 +75,15 @@ static bool validate_rootfs(struct config *cfg, struct diag *d)
         if (faccessat(r->fd, ".", X_OK, 0) < 0)
                 return diag_error_at(d, r->path_loc, "rootfs", "path", "%s: %s", r->path,
                                      strerror(errno));
+        /* Host mode is chosen by writing "/", never reached through a symlink
+         * or "..": a path that resolves there (or had a component swapped for a
+         * link to /) would otherwise become a chroot to the host's root without
+         * any of host mode's checks. */
+        if (!rootfs_is_host(r) && is_host_root(r->fd))
+                return diag_error_at(d, r->path_loc, "rootfs", "path",
+                                     "%s: resolves to the host's root directory (write "
+                                     "path = / to run on the host)",
+                                     r->path);
         return true;
 }
 

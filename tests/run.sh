@@ -37,13 +37,16 @@ if [ "$(id -u)" -eq 0 ] && ! id "$QRUN_TEST_USER" >/dev/null 2>&1; then
 fi
 tools/mkrootfs.sh "$work/rootfs" >/dev/null
 musl-gcc -static -O2 -Wall -Werror -Ibuild/include tests/helper/qtest.c -o "$work/rootfs/bin/qtest"
+musl-gcc -static -O2 -Wall -Wextra -Werror -Ibuild/include tests/security/escape.c -o "$work/rootfs/bin/escape"
+musl-gcc -static -O2 -Wall -Wextra -Werror tests/security/suid_probe.c -o "$work/suid_probe"
 gcc -O2 -Wall -Werror tests/helper/vsock_bypass.c -lseccomp -o "$work/vsock_bypass"
 cp build/qrun "$work/qrun"
 chmod -R a+rX "$work"
 export QRUN="$work/qrun" ROOTFS="$work/rootfs" QRUN_SOURCE=$PWD QRUN_HELPERS="$work"
 
 # ---- style: the one formatter configuration, used ----
-unformatted=$(for f in launcher.c modules/*.[ch] tests/helper/*.c tests/unit/*.[ch] tests/fuzz/*.[ch]; do
+unformatted=$(for f in launcher.c modules/*.[ch] tests/helper/*.c tests/unit/*.[ch] tests/fuzz/*.[ch] \
+        tests/security/*.c; do
         clang-format --dry-run "$f" 2>&1 | grep -q . && echo "$f"; done || true)
 if [ -n "$unformatted" ]; then
         echo "tests/run.sh: not formatted with .clang-format: $unformatted" >&2
@@ -53,4 +56,4 @@ fi
 # ---- fuzzing, briefly: the long runs are tests/fuzz/run.sh SECONDS ----
 FUZZ_OUT=build/fuzz-smoke tests/fuzz/run.sh "${QRUN_FUZZ_SECONDS:-10}"
 
-prove --exec '' build/tests/*.t tests/integration/*.t
+prove --exec '' build/tests/*.t tests/integration/*.t tests/security/*.t

@@ -56,6 +56,12 @@ is "$RC" 0 "path = / runs on the host root"
 like "$OUT" 'NoNewPrivs:[[:space:]]+1' "path = /: the host's /proc (no_new_privs shows)"
 run_qrun "$T/host.ini" -- /bin/cat "$T/marker"
 is "$OUT" "host secret" "path = /: host files are reachable (that is what host mode means)"
+ln -s / "$T/slash"
+printf '[rootfs]\npath = %s\n' "$T/slash" >"$T/slash.ini"
+chmod a+r "$T/slash.ini"
+run_qrun "$T/slash.ini" -- /bin/true
+is "$RC:$ERR" "125:$T/slash.ini:2: [rootfs] path: $T/slash: resolves to the host's root directory (write path = / to run on the host)" \
+        "host mode is never reached through a symlink to /"
 
 # A writable rootfs directory is writable by the user inside.
 run_qrun "$T/m.ini" -- /bin/sh -c "echo hi >/tmp/w.$$ && cat /tmp/w.$$ && rm /tmp/w.$$"
