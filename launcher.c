@@ -107,6 +107,7 @@ int main(int argc, char **argv)
         if (opts.print_bpf)
                 return seccomp_print_bpf(opts.print_bpf, opts.raw_bpf);
         uint64_t started = step_start();
+        limits_check_caller();
         load_configuration(&opts);
         if (opts.check) {
                 manifest_print(&cfg, stdout);

@@ -6,10 +6,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 bool verbose;
+
+/* For errors that mean "a limit of yours is reached", names the limit: fork
+ * fails with EAGAIN at RLIMIT_NPROC, open with EMFILE at RLIMIT_NOFILE. */
+static size_t limit_hint(int err, char *out, size_t size)
+{
+        struct rlimit rl;
+        int resource = err == EAGAIN ? RLIMIT_NPROC : err == EMFILE ? RLIMIT_NOFILE : -1;
+        if (resource < 0 || getrlimit(resource, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return 0;
+        int n = snprintf(out, size, " (is the limit %s = %llu reached?)",
+                         err == EAGAIN ? "RLIMIT_NPROC" : "RLIMIT_NOFILE",
+                         (unsigned long long)rl.rlim_cur);
+        return n < 0 ? 0 : (size_t)n;
+}
 
 static void vreport(const char *module, int err, const char *fmt, va_list ap)
 {
@@ -21,6 +36,8 @@ static void vreport(const char *module, int err, const char *fmt, va_list ap)
                 n += (size_t)vsnprintf(line + n, sizeof(line) - n, fmt, ap);
         if (err && n < sizeof(line))
                 n += (size_t)snprintf(line + n, sizeof(line) - n, ": %s", strerror(err));
+        if (err && n < sizeof(line))
+                n += limit_hint(err, line + n, sizeof(line) - n);
         if (n >= sizeof(line) - 1)
                 n = sizeof(line) - 2;
         line[n++] = '\n';

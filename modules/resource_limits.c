@@ -141,6 +141,16 @@ const struct section_def limits_section = {"limits", limits_keys, ARRAY_SIZE(lim
 
 /* ---- action ---- */
 
+void limits_check_caller(void)
+{
+        struct rlimit nofile;
+        if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < QRUN_MIN_NOFILE)
+                die("limits", 0,
+                    "the open-file limit (RLIMIT_NOFILE) is %llu; qrun needs at least %d "
+                    "(ulimit -n %d)",
+                    (unsigned long long)nofile.rlim_cur, QRUN_MIN_NOFILE, QRUN_MIN_NOFILE);
+}
+
 void limits_apply(const struct limits_config *l)
 {
         for (int i = 0; i < LIMIT_COUNT; i++) {

@@ -32,6 +32,14 @@ struct limits_config {
 
 extern const struct section_def limits_section;
 
+/* The fewest descriptors qrun's own setup may need (mount mode with /dev,
+ * /proc, binds and Landlock uses 11 at once), with some margin. */
+#define QRUN_MIN_NOFILE 16
+
+/* Refuses to start, with a clear message, when the caller's open-file limit is
+ * below QRUN_MIN_NOFILE: failing later would blame whichever open came first. */
+void limits_check_caller(void);
+
 /* Sets soft and hard limits to the configured values. */
 void limits_apply(const struct limits_config *l);
 

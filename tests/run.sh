@@ -46,7 +46,7 @@ export QRUN="$work/qrun" ROOTFS="$work/rootfs" QRUN_SOURCE=$PWD QRUN_HELPERS="$w
 
 # ---- style: the one formatter configuration, used ----
 unformatted=$(for f in launcher.c modules/*.[ch] tests/helper/*.c tests/unit/*.[ch] tests/fuzz/*.[ch] \
-        tests/security/*.c; do
+        tests/security/*.c tests/reliability/*.c; do
         clang-format --dry-run "$f" 2>&1 | grep -q . && echo "$f"; done || true)
 if [ -n "$unformatted" ]; then
         echo "tests/run.sh: not formatted with .clang-format: $unformatted" >&2
@@ -56,4 +56,4 @@ fi
 # ---- fuzzing, briefly: the long runs are tests/fuzz/run.sh SECONDS ----
 FUZZ_OUT=build/fuzz-smoke tests/fuzz/run.sh "${QRUN_FUZZ_SECONDS:-10}"
 
-prove --exec '' build/tests/*.t tests/integration/*.t tests/security/*.t
+prove --exec '' build/tests/*.t tests/integration/*.t tests/security/*.t tests/reliability/*.t
