@@ -151,9 +151,8 @@ int main(int argc, char **argv)
         int fds_after = open_fds();
         total.fd_leaks += fds_after > fds_before ? fds_after - fds_before : 0;
         clock_gettime(CLOCK_MONOTONIC, &end);
-        printf("launches=%ld failures=%ld fd_leaks=%ld unreaped=%ld seconds=%.1f\n",
-               total.launches, total.failures, total.fd_leaks, total.unreaped,
+        printf("launches=%ld failures=%ld fd_leaks=%ld unreaped=%ld seconds=%.1f\n", total.launches,
+               total.failures, total.fd_leaks, total.unreaped,
                (double)(end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9);
-        return total.failures || total.fd_leaks || total.unreaped ||
-               total.launches != count;
+        return total.failures || total.fd_leaks || total.unreaped || total.launches != count;
 }
