@@ -2,20 +2,24 @@
 # Builds build/qrun: static (musl), stripped, mode 0755. One recipe for every
 # machine: Dockerfile.build runs this same script.
 #
-#   ./build.sh [--werror]
+#   ./build.sh [--werror] [--sanitize]
 #
 # Run as root it installs the Debian packages it needs; run as a normal user
 # it names the missing ones and stops. --werror (implied when CI is set) makes
-# compiler warnings errors. Also builds build/rootfs, a busybox rootfs for the
-# examples.
+# compiler warnings errors. --sanitize also builds build/asan/qrun: the same
+# sources with AddressSanitizer and UndefinedBehaviorSanitizer (glibc, dynamic:
+# the sanitizers' runtimes need it), for `tests/run.sh --sanitize`. Also builds
+# build/rootfs, a busybox rootfs for the examples.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 werror=${CI:+1}
+sanitize=
 for arg in "$@"; do
         case $arg in
         --werror) werror=1 ;;
-        -h | --help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        --sanitize) sanitize=1 ;;
+        -h | --help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "build.sh: unknown option $arg" >&2; exit 2 ;;
         esac
 done
@@ -61,6 +65,22 @@ musl-gcc "${CFLAGS[@]}" "${sources[@]}" "/usr/lib/$multiarch/libinih.a" "${LDFLA
 chmod 0755 build/qrun.tmp
 mv -f build/qrun.tmp build/qrun
 echo "build.sh: built build/qrun ($(stat -c %s build/qrun) bytes)"
+
+# ---- the sanitizer build: same sources and flags, glibc, no arena ----
+# The arena (modules/arena.c) steps aside under QRUN_SYSTEM_MALLOC so that ASan
+# sees every allocation.
+if [ -n "$sanitize" ]; then
+        mkdir -p build/asan
+        # glibc has its own headers: not build/include, which is musl's view.
+        asan_cflags=()
+        for flag in "${CFLAGS[@]}"; do
+                [ "$flag" = -Ibuild/include ] || asan_cflags+=("$flag")
+        done
+        gcc "${asan_cflags[@]}" -O1 -g -fno-omit-frame-pointer -DQRUN_SYSTEM_MALLOC \
+                -fsanitize=address,undefined -fno-sanitize-recover=all "${sources[@]}" \
+                "/usr/lib/$multiarch/libinih.a" -o build/asan/qrun
+        echo "build.sh: built build/asan/qrun (ASan + UBSan)"
+fi
 
 # ---- the examples' rootfs ----
 if [ ! -x build/rootfs/bin/busybox ]; then

@@ -101,7 +101,8 @@ int main(int argc, char **argv)
         userns_refuse_elevated_privileges();
         process_sanitize_fds();
 
-        struct options opts;
+        /* static: the options live as long as the configuration built from them. */
+        static struct options opts;
         cli_parse(argc, argv, &opts);
         verbose = opts.verbose;
         if (opts.print_bpf)
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
         }
         verbose_step("manifest", started, "%s read and validated", cfg.manifest_path);
 
+        leak_check_now();
         uint64_t step = step_start();
         signals_block();
         userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns));

@@ -9,6 +9,9 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 bool verbose;
 
@@ -156,4 +159,11 @@ bool write_all(int fd, const void *buf, size_t len)
                 len -= (size_t)n;
         }
         return true;
+}
+
+void leak_check_now(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+        __lsan_do_leak_check();
+#endif
 }

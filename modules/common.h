@@ -48,6 +48,13 @@ uint64_t step_start(void);
 void verbose_step(const char *step, uint64_t started_us, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Sanitizer builds only (a no-op otherwise): LeakSanitizer's end-of-process
+ * check, run now and not again at exit. Once qrun has unshared the pid
+ * namespace its children are born inside it, LeakSanitizer's tracer among
+ * them, and the check at exit could not work; everything qrun allocates later
+ * lives until exec or exit. */
+void leak_check_now(void);
+
 /* Writes all of buf, retrying on EINTR and short writes; returns false on error. */
 bool write_all(int fd, const void *buf, size_t len);
 

@@ -77,13 +77,21 @@ static int spawn_trampoline(void *p)
 }
 
 /* CLONE_VM|CLONE_VFORK (as posix_spawn does): no page tables to copy, and we
- * resume only once the command has exec'd or failed. */
+ * resume only once the command has exec'd or failed. AddressSanitizer cannot
+ * follow a child running on a stack of ours in its parent's memory, so the
+ * sanitizer build forks instead. */
 static pid_t spawn_command(void (*run)(void *), void *arg)
 {
-        static char stack[64 * 1024] __attribute__((aligned(16)));
         struct spawn s = {run, arg};
+#ifdef __SANITIZE_ADDRESS__
+        pid_t pid = fork();
+        if (pid == 0)
+                _exit(spawn_trampoline(&s));
+#else
+        static char stack[64 * 1024] __attribute__((aligned(16)));
         pid_t pid =
             clone(spawn_trampoline, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
+#endif
         if (pid < 0)
                 fail(EXIT_QRUN_FAILED, "init", errno, "unable to start the command");
         return pid;

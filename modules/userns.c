@@ -55,24 +55,30 @@ const struct section_def user_section = {"user", user_keys, ARRAY_SIZE(user_keys
 
 /* ---- refusing elevated privileges ---- */
 
+/* _exit, not exit: nothing more runs with privileges, not even exit handlers
+ * (a sanitizer build's leak check among them). */
+static void refuse(const char *why)
+{
+        report("security", 0, "%s", why);
+        _exit(EXIT_QRUN_FAILED);
+}
+
 void userns_refuse_elevated_privileges(void)
 {
         /* AT_SECURE covers setuid, setgid and file capabilities at exec time; the
          * id and mode checks also catch an installation that is setuid to the
          * caller's own id, which would become dangerous for other users. */
         if (getauxval(AT_SECURE) || getuid() != geteuid() || getgid() != getegid())
-                die("security", 0,
-                    "refusing to run with elevated privileges (setuid/setgid or differing real "
-                    "and effective ids); qrun needs no privileges: install it mode 0755");
+                refuse("refusing to run with elevated privileges (setuid/setgid or differing real "
+                       "and effective ids); qrun needs no privileges: install it mode 0755");
         /* The path qrun was executed by (resolved before any chdir): cheaper than
          * /proc/self/exe, whose first lookup instantiates this process's /proc
          * directory. */
         const char *self = (const char *)getauxval(AT_EXECFN);
         struct stat st;
         if (self && stat(self, &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID)))
-                die("security", 0,
-                    "refusing to run from a setuid/setgid file; qrun needs no privileges: "
-                    "chmod 0755 it");
+                refuse("refusing to run from a setuid/setgid file; qrun needs no privileges: "
+                       "chmod 0755 it");
 }
 
 /* ---- creating the user namespace ---- */

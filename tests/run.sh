@@ -1,18 +1,30 @@
 #!/bin/bash
-# Runs every qrun test: ./tests/run.sh
+# Runs every qrun test: ./tests/run.sh [--quick]
 #
 # Builds qrun, compiles the unit tests (with ASan and UBSan), builds a busybox
-# rootfs with the qtest probe, then runs everything under prove (TAP). As root
-# (CI) it installs what it needs and runs qrun as the unprivileged account
-# qrun-test, never as root; as a normal user it runs qrun as yourself.
+# rootfs with the qtest and escape probes, then runs everything under prove
+# (TAP): unit, integration, security (escape attempts) and reliability (load,
+# faults). Then it runs the integration, security and reliability tests a
+# second time against build/asan/qrun, qrun built with ASan and UBSan
+# (build.sh --sanitize). --quick skips that second pass and the fuzz smoke.
+# As root (CI) it installs what it needs and runs qrun as the unprivileged
+# account qrun-test, never as root; as a normal user it runs qrun as yourself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=
+for arg in "$@"; do
+        case $arg in
+        --quick) quick=1 ;;
+        -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) echo "tests/run.sh: unknown option $arg" >&2; exit 2 ;;
+        esac
+done
 
 # ---- dependencies ----
 tools/need-packages.sh tests/run.sh busybox-static util-linux perl clang-format file bubblewrap \
         gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross
 
-./build.sh --werror
+if [ -n "$quick" ]; then ./build.sh --werror; else ./build.sh --werror --sanitize; fi
 
 # ---- unit tests: the parsers, built for the host with sanitizers ----
 multiarch=$(gcc -print-multiarch)
@@ -41,6 +53,7 @@ musl-gcc -static -O2 -Wall -Wextra -Werror -Ibuild/include tests/security/escape
 musl-gcc -static -O2 -Wall -Wextra -Werror tests/security/suid_probe.c -o "$work/suid_probe"
 gcc -O2 -Wall -Werror tests/helper/vsock_bypass.c -lseccomp -o "$work/vsock_bypass"
 cp build/qrun "$work/qrun"
+[ -n "$quick" ] || cp build/asan/qrun "$work/qrun-asan"
 chmod -R a+rX "$work"
 export QRUN="$work/qrun" ROOTFS="$work/rootfs" QRUN_SOURCE=$PWD QRUN_HELPERS="$work"
 
@@ -54,6 +67,17 @@ if [ -n "$unformatted" ]; then
 fi
 
 # ---- fuzzing, briefly: the long runs are tests/fuzz/run.sh SECONDS ----
-FUZZ_OUT=build/fuzz-smoke tests/fuzz/run.sh "${QRUN_FUZZ_SECONDS:-10}"
+[ -n "$quick" ] || FUZZ_OUT=build/fuzz-smoke tests/fuzz/run.sh "${QRUN_FUZZ_SECONDS:-10}"
 
-prove --exec '' build/tests/*.t tests/integration/*.t tests/security/*.t tests/reliability/*.t
+suites=(tests/integration/*.t tests/security/*.t tests/reliability/*.t)
+prove --exec '' build/tests/*.t "${suites[@]}"
+[ -n "$quick" ] && exit 0
+
+# ---- the same suites against qrun built with ASan and UBSan ----
+# Any report aborts qrun (exit status and stderr change), so a finding fails
+# the test that provoked it. Leaks are checked too (see leak_check_now()).
+# The load test's 10,000 launches ran above; here 2,000 suffice to exercise
+# every path under the sanitizers (a sanitized launch takes ~15 ms, not ~1).
+echo "tests/run.sh: again, against build/asan/qrun (ASan + UBSan)"
+QRUN="$work/qrun-asan" QRUN_SANITIZED=1 QRUN_LOAD_LAUNCHES=2000 ASAN_OPTIONS=detect_leaks=1 \
+        prove --exec '' "${suites[@]}"
