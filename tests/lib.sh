@@ -67,6 +67,17 @@ as_user() {
         "${CMD[@]}"
 }
 
+# test_processes: the pids of processes the tests may have left running. As
+# root, every process of the test user (who runs nothing else); as a normal
+# user, those running qrun, the probes or a sleep.
+test_processes() {
+        if [ "$(id -u)" -eq 0 ]; then
+                pgrep -u "$QRUN_TEST_USER"
+        else
+                pgrep -u "$(id -u)" -f "^($QRUN|/bin/qtest|/bin/escape|sleep [0-9]+$)"
+        fi
+}
+
 # run_qrun ARGS...: runs qrun as the test user with stdin from /dev/null;
 # sets OUT, ERR and RC.
 run_qrun() {

@@ -9,10 +9,12 @@ EOF2
 
 # start_qrun ARGS...: starts qrun in the background as the test user; QPID is
 # qrun's own pid (setpriv and perl exec in place). Background jobs of a script
-# start with SIGINT and SIGQUIT ignored; perl puts them back to default, as an
-# interactive shell would.
+# start with SIGINT and SIGQUIT ignored, and the whole suite may run under
+# nohup (SIGHUP ignored); perl puts them back to default, as an interactive
+# shell would.
 start_qrun() {
-        user_command perl -e '$SIG{INT} = $SIG{QUIT} = "DEFAULT"; exec @ARGV or die' "$QRUN" "$@"
+        user_command perl -e '$SIG{$_} = "DEFAULT" for qw(INT QUIT HUP); exec @ARGV or die' \
+                "$QRUN" "$@"
         "${CMD[@]}" >"$T/bg.out" 2>"$T/bg.err" </dev/null &
         QPID=$!
 }

@@ -12,7 +12,7 @@ mounts_before=$(wc -l </proc/self/mountinfo)
 # nothing_left NAME: no process of the user survives, nothing new is mounted.
 nothing_left() {
         sleep 0.1
-        is "$(pgrep -u "$user" | wc -l):$(wc -l </proc/self/mountinfo)" "0:$mounts_before" \
+        is "$(test_processes | wc -l):$(wc -l </proc/self/mountinfo)" "0:$mounts_before" \
                 "$1: nothing left behind"
 }
 

@@ -5,17 +5,17 @@
 . "$(dirname "$0")/../lib.sh"
 
 launches=${QRUN_LOAD_LAUNCHES:-10000}
-user=$(id -un)
-[ "$(id -u)" -eq 0 ] && user=$QRUN_TEST_USER
 gcc -O2 -Wall -Wextra -Werror "$(dirname "$0")/load.c" -o "$T/load"
 
 manifest "$T/chroot.ini" </dev/null
 printf '[mounts]\nproc = true\ndev = minimal\ntmpfs = /tmp\n' | manifest "$T/mount.ini"
 mounts_before=$(wc -l </proc/self/mountinfo)
 
-# leftovers: processes of the user still running, and zombies among them.
+# leftovers: processes the launches left, and zombies among them.
 leftovers() {
-        echo "processes=$(pgrep -u "$user" | wc -l) zombies=$(ps -u "$user" -o stat= | grep -c '^Z')"
+        local pids
+        pids=$(test_processes | paste -sd, -)
+        echo "processes=$(test_processes | wc -l) zombies=$(ps -o stat= -p "${pids:-0}" | grep -c '^Z')"
 }
 
 # The container's command prints its open descriptors: none may leak in.
