@@ -13,9 +13,10 @@ mounts_before=$(wc -l </proc/self/mountinfo)
 
 # leftovers: processes the launches left, and zombies among them.
 leftovers() {
-        local pids
+        local pids zombies=0
         pids=$(test_processes | paste -sd, -)
-        echo "processes=$(test_processes | wc -l) zombies=$(ps -o stat= -p "${pids:-0}" | grep -c '^Z')"
+        [ -n "$pids" ] && zombies=$(ps -o stat= -p "$pids" | grep -c '^Z')
+        echo "processes=$(test_processes | wc -l) zombies=$zombies"
 }
 
 # The container's command prints its open descriptors: none may leak in.

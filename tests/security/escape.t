@@ -200,4 +200,12 @@ is "$(pgrep -u "$root_owner" -cf 'escape daemonize')" 0 "and so is the command"
 
 kill "$outside"
 wait "$outside" 2>/dev/null
+
+# The killed qrun's container init was reparented to the host's init, which
+# reaps it in its own time; the tests after this one need a clean slate.
+for _ in $(seq 1 100); do
+        [ -z "$(test_processes)" ] && break
+        sleep 0.05
+done
+is "$(test_processes | wc -l)" 0 "nothing of any container is left, zombies included"
 done_testing
