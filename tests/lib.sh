@@ -87,6 +87,16 @@ run_qrun() {
         ERR=$(cat "$T/err")
 }
 
+# wait_for FILE TEXT: waits up to 5 s for TEXT (a grep pattern) to appear in
+# FILE; fails if it does not.
+wait_for() {
+        for _ in $(seq 1 100); do
+                grep -q "$2" "$1" 2>/dev/null && return 0
+                sleep 0.05
+        done
+        return 1
+}
+
 # manifest FILE: writes stdin to FILE, a manifest whose [rootfs] defaults to
 # $ROOTFS if the text has no [rootfs] section.
 manifest() {

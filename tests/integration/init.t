@@ -19,15 +19,6 @@ start_qrun() {
         QPID=$!
 }
 
-# wait_for FILE TEXT: waits up to 5 s for TEXT to appear in FILE.
-wait_for() {
-        for _ in $(seq 1 100); do
-                grep -q "$2" "$1" 2>/dev/null && return 0
-                sleep 0.05
-        done
-        return 1
-}
-
 # Each forwarded signal reaches the command, with and without a pid namespace.
 for pid in true false; do
         for sig in INT TERM HUP QUIT USR1 USR2 WINCH CONT; do

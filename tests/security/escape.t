@@ -81,10 +81,7 @@ user_command sleep 601
         echo $? >"$T/victim.status"
 ) 2>/dev/null &
 reaper=$!
-for _ in $(seq 1 100); do
-        [ -s "$T/victim.pid" ] && break
-        sleep 0.02
-done
+wait_for "$T/victim.pid" '^[0-9]'
 attempt "$T/nopid.ini" ok "no pid namespace: kill does reach a process of the same user" \
         -- kill "$(cat "$T/victim.pid")"
 kill -TERM "$(cat "$T/victim.pid")" 2>/dev/null # only if the attempt failed: status 143
@@ -227,10 +224,7 @@ wait "$flipper" 2>/dev/null
 user_command "$QRUN" "$T/chroot.ini" -- /bin/escape daemonize 7392
 "${CMD[@]}" >"$T/daemon.out" 2>&1 </dev/null &
 qrun_pid=$!
-for _ in $(seq 1 100); do
-        grep -q ready "$T/daemon.out" && break
-        sleep 0.05
-done
+wait_for "$T/daemon.out" ready
 is "$(pgrep -u "$root_owner" -cf '^sleep 7392$')" 1 "the daemonized process runs"
 kill -KILL "$qrun_pid"
 wait "$qrun_pid" 2>/dev/null
