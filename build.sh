@@ -41,7 +41,7 @@ ln -sfn "/usr/include/$multiarch/asm" build/include/asm
 mkdir -p build/gen
 gcc -std=gnu11 -O2 -Wall -Wextra -Wno-missing-field-initializers ${werror:+-Werror} -iquote modules \
         tools/seccomp-gen.c modules/seccomp_policy.c modules/seccomp_bpf.c modules/ini_file.c \
-        modules/diag.c modules/values.c modules/common.c "/usr/lib/$multiarch/libinih.a" -lseccomp \
+        modules/diag.c modules/fail.c modules/values.c modules/common.c "/usr/lib/$multiarch/libinih.a" -lseccomp \
         -o build/seccomp-gen
 # Every profiles/NAME.ini becomes the built-in profile NAME.
 profiles=()

@@ -6,16 +6,17 @@
  *
  *   monitor: qrun's own process; stays outside the container
  *     1. refuse elevated privileges, close inherited descriptors
- *     2. read the command line and the manifest and validate all of it (this
- *        opens the rootfs once); nothing on the system is touched before this
+ *     2. read the command line and the manifest, validate the values, resolve
+ *        what depends on several sections (this opens the rootfs once) and
+ *        check the paths against it; nothing on the system is touched before
  *     3. block the forwarded signals, unshare the user namespace together with
  *        pid/ipc/uts (and net if asked), write the id maps, bring up loopback
  *     4. fork the container's first process, then forward signals, enforce the
  *        timeout and turn its end into qrun's exit status
  *   container's first process: pid 1 when there is a pid namespace
  *     5. die with the monitor, chroot into the rootfs (or, with [mounts], create
- *        a mount namespace, build the tree and pivot_root into it), set the
- *        hostname
+ *        a mount namespace, build the tree and pivot_root into it), change to
+ *        the working directory, set the hostname
  *     6. with a pid namespace: become the minimal init and start the command;
  *        without one: become the command
  *   command
@@ -31,7 +32,7 @@
 #include "modules/cli.h"
 #include "modules/common.h"
 #include "modules/config.h"
-#include "modules/errpipe.h"
+#include "modules/fail.h"
 #include "modules/init.h"
 #include "modules/manifest.h"
 
@@ -40,21 +41,23 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static struct config cfg;
-
-/* Reads and validates everything, or exits 125 listing every problem. */
-static void load_configuration(const struct options *opts)
+/* Reads, checks and resolves everything, or exits 125 listing every problem.
+ * Each step runs even after an earlier one reported, so one run shows all. */
+static void load_configuration(const struct options *opts, struct config *cfg)
 {
         struct diag d = {0};
-        config_init(&cfg);
-        cfg.check_only = opts->check;
-        manifest_load(&cfg, opts->manifest, &d);
+        config_init(cfg);
+        cfg->check_only = opts->check;
+        manifest_load(cfg, opts->manifest, &d);
         for (size_t i = 0; i < opts->nsets; i++)
-                manifest_override(&cfg, opts->sets[i], &d);
+                manifest_override(cfg, opts->sets[i], &d);
         if (opts->command)
-                process_set_cli_command(&cfg.process, opts->command);
-        if (d.errors == 0)
-                manifest_validate(&cfg, &d);
+                process_set_cli_command(&cfg->process, opts->command);
+        if (d.errors == 0) {
+                manifest_validate(cfg, &d); /* the values, alone and together */
+                config_resolve(cfg, &d);    /* rootfs descriptor, binds, cwd, argv, env, filter */
+                config_check(cfg, &d);      /* those paths against the opened rootfs */
+        }
         if (d.errors) {
                 diag_finish(&d);
                 exit(EXIT_QRUN_FAILED);
@@ -62,37 +65,38 @@ static void load_configuration(const struct options *opts)
 }
 
 /* The command's process: the last steps, then exec. Never returns. */
-static void run_command(void *unused)
+static void run_command(void *arg)
 {
-        (void)unused;
+        const struct config *cfg = arg;
         uint64_t started = step_start();
         process_new_session();
-        limits_apply(&cfg.limits);
-        process_apply_umask(&cfg.process);
-        userns_drop_capabilities(&cfg.user); /* needs CAP_SETPCAP: before no_new_privs */
+        limits_apply(&cfg->limits);
+        process_apply_umask(&cfg->process);
+        userns_drop_capabilities(&cfg->user); /* needs CAP_SETPCAP: before no_new_privs */
         process_set_no_new_privs();
         process_close_extra_fds();
         signals_restore();
         verbose_step("command", started,
                      "new session, limits, umask, capabilities, no_new_privs, descriptors");
-        landlock_apply(&cfg.landlock); /* needs no_new_privs */
-        seccomp_attach(&cfg.seccomp);  /* last: after no_new_privs, right before exec */
-        process_exec(&cfg.process);
+        landlock_apply(&cfg->landlock); /* needs no_new_privs */
+        seccomp_attach(&cfg->seccomp);  /* last: after no_new_privs, right before exec */
+        process_exec(&cfg->process);
 }
 
 /* The container's first process, already inside the new namespaces. */
-_Noreturn static void container_main(void)
+_Noreturn static void container_main(struct config *cfg)
 {
-        errpipe_child_side();
+        fail_pipe_child_side();
         init_die_with_monitor();
-        if (cfg.mounts.enabled) /* mount mode: pivot_root into a tree of our own */
-                mounts_enter(&cfg.mounts, &cfg, cfg.process.cwd, cfg.process.cwd_loc);
+        if (cfg->mounts.enabled) /* mount mode: pivot_root into a tree of our own */
+                mounts_enter(cfg);
         else /* the default: chroot, no mount namespace */
-                rootfs_enter(&cfg.rootfs, cfg.process.cwd, cfg.process.cwd_loc);
-        namespaces_set_hostname(&cfg.ns, cfg.process.hostname);
-        if (cfg.ns.pid)
-                init_run(run_command, NULL);
-        run_command(NULL);
+                rootfs_enter(&cfg->rootfs);
+        process_enter_cwd(cfg);
+        namespaces_set_hostname(&cfg->ns, cfg->process.hostname);
+        if (cfg->ns.pid)
+                init_run(run_command, cfg);
+        run_command(cfg);
         _exit(EXIT_QRUN_FAILED); /* not reached */
 }
 
@@ -101,15 +105,17 @@ int main(int argc, char **argv)
         userns_refuse_elevated_privileges();
         process_sanitize_fds();
 
-        /* static: the options live as long as the configuration built from them. */
+        /* static: they live until exec or exit, and the container's first
+         * process uses them after fork. */
         static struct options opts;
+        static struct config cfg;
         cli_parse(argc, argv, &opts);
         verbose = opts.verbose;
         if (opts.print_bpf)
                 return seccomp_print_bpf(opts.print_bpf, opts.raw_bpf);
         uint64_t started = step_start();
         limits_check_caller();
-        load_configuration(&opts);
+        load_configuration(&opts, &cfg);
         if (opts.check) {
                 manifest_print(&cfg, stdout);
                 return fflush(stdout) == 0 ? 0 : EXIT_QRUN_FAILED;
@@ -126,13 +132,14 @@ int main(int argc, char **argv)
         namespaces_setup_network(&cfg.ns);
 
         step = step_start();
-        errpipe_open();
+        if (fail_pipe_open() < 0)
+                fail("setup", errno, "unable to create the error pipe");
         pid_t child = fork();
         if (child < 0)
-                die("setup", errno, "unable to fork");
+                fail("setup", errno, "unable to fork");
         if (child == 0)
-                container_main();
-        errpipe_parent_side();
+                container_main(&cfg);
+        fail_pipe_parent_side();
         verbose_step("fork", step, "container process %d", (int)child);
 
         int status = monitor_run(child, cfg.ns.pid, cfg.limits.timeout_ms);

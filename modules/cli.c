@@ -1,5 +1,6 @@
 #include "cli.h"
 #include "common.h"
+#include "fail.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,15 +27,15 @@ static const char usage[] =
     "Exit status: the command's, 128+N if it died of signal N, 124 on timeout,\n"
     "125 if qrun failed, 126 if CMD is not executable, 127 if it is not found.\n";
 
+/* A mistake on the command line, with a pointer to --help. */
 __attribute__((format(printf, 1, 2))) _Noreturn static void usage_error(const char *fmt, ...)
 {
+        char text[512];
         va_list ap;
         va_start(ap, fmt);
-        fputs("qrun: ", stderr);
-        vfprintf(stderr, fmt, ap);
+        vsnprintf(text, sizeof(text), fmt, ap);
         va_end(ap);
-        fputs(" (see qrun --help)\n", stderr);
-        exit(EXIT_QRUN_FAILED);
+        fail(NULL, 0, "%s (see qrun --help)", text);
 }
 
 /* The value of an option that takes one: "--set=X", "-sX" or the next argument. */

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "common.h"
+#include "fail.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -15,60 +16,11 @@
 
 bool verbose;
 
-/* For errors that mean "a limit of yours is reached", names the limit: fork
- * fails with EAGAIN at RLIMIT_NPROC, open with EMFILE at RLIMIT_NOFILE. */
-static size_t limit_hint(int err, char *out, size_t size)
-{
-        struct rlimit rl;
-        int resource = err == EAGAIN ? RLIMIT_NPROC : err == EMFILE ? RLIMIT_NOFILE : -1;
-        if (resource < 0 || getrlimit(resource, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-                return 0;
-        int n = snprintf(out, size, " (is the limit %s = %llu reached?)",
-                         err == EAGAIN ? "RLIMIT_NPROC" : "RLIMIT_NOFILE",
-                         (unsigned long long)rl.rlim_cur);
-        return n < 0 ? 0 : (size_t)n;
-}
-
-static void vreport(const char *module, int err, const char *fmt, va_list ap)
-{
-        /* One buffer and one write(2): lines from the monitor and the container
-         * processes interleave cleanly on a shared stderr. */
-        char line[1024];
-        size_t n = module ? (size_t)snprintf(line, sizeof(line), "qrun: %s: ", module) : 0;
-        if (n < sizeof(line))
-                n += (size_t)vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-        if (err && n < sizeof(line))
-                n += (size_t)snprintf(line + n, sizeof(line) - n, ": %s", strerror(err));
-        if (err && n < sizeof(line))
-                n += limit_hint(err, line + n, sizeof(line) - n);
-        if (n >= sizeof(line) - 1)
-                n = sizeof(line) - 2;
-        line[n++] = '\n';
-        write_all(STDERR_FILENO, line, n);
-}
-
-void report(const char *module, int err, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        vreport(module, err, fmt, ap);
-        va_end(ap);
-}
-
-void die(const char *module, int err, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        vreport(module, err, fmt, ap);
-        va_end(ap);
-        exit(EXIT_QRUN_FAILED);
-}
-
 void *xmalloc(size_t size)
 {
         void *p = malloc(size ? size : 1);
         if (!p)
-                die("memory", ENOMEM, "unable to allocate %zu bytes", size);
+                fail("memory", ENOMEM, "unable to allocate %zu bytes", size);
         return p;
 }
 
@@ -76,7 +28,7 @@ void *xrealloc(void *p, size_t size)
 {
         p = realloc(p, size ? size : 1);
         if (!p)
-                die("memory", ENOMEM, "unable to allocate %zu bytes", size);
+                fail("memory", ENOMEM, "unable to allocate %zu bytes", size);
         return p;
 }
 
@@ -94,7 +46,7 @@ char *xasprintf(const char *fmt, ...)
         int n = vasprintf(&s, fmt, ap);
         va_end(ap);
         if (n < 0)
-                die("memory", ENOMEM, "unable to format a string");
+                fail("memory", ENOMEM, "unable to format a string");
         return s;
 }
 

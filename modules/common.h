@@ -1,4 +1,5 @@
-/* Shared helpers: exit codes, error reporting, verbose step timing, string vectors. */
+/* Shared helpers: exit codes, allocation, verbose step timing, string vectors.
+ * Reporting problems is fail.h's. */
 #ifndef QRUN_COMMON_H
 #define QRUN_COMMON_H
 
@@ -17,13 +18,6 @@ enum {
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Printed as "qrun: MODULE: MESSAGE[: strerror(err)]" on stderr; without the
- * "qrun: MODULE: " prefix when module is NULL (manifest-located messages). */
-void report(const char *module, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-_Noreturn void die(const char *module, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 void *xmalloc(size_t size);
 void *xrealloc(void *p, size_t size);

@@ -1,12 +1,13 @@
-/* The whole validated configuration: one part per module. */
+/* The whole configuration: one part per module, and the steps that turn a
+ * parsed manifest into what the launcher acts on. */
 #ifndef QRUN_CONFIG_H
 #define QRUN_CONFIG_H
 
-#include "resource_limits.h"
-#include "namespaces.h"
 #include "landlock.h"
 #include "mounts.h"
+#include "namespaces.h"
 #include "process.h"
+#include "resource_limits.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "userns.h"
@@ -25,7 +26,20 @@ struct config {
         struct landlock_config landlock;
 };
 
+/* The defaults, before the manifest is read. */
 void config_init(struct config *cfg);
+
+/* Derives what depends on several sections and on the caller's environment,
+ * in this order: opens the rootfs; [mounts] home and workdir become binds
+ * (workdir sets the cwd); the command line and its environment; the seccomp
+ * program. Reports what cannot be derived. */
+bool config_resolve(struct config *cfg, struct diag *d);
+
+/* Checks the resolved paths against the opened rootfs: mount sources and
+ * targets, the cwd, Landlock paths and, with --check, the command. Reports
+ * only. */
+bool config_check(const struct config *cfg, struct diag *d);
+
 /* Releases what parsing allocated (qrun itself never needs to: it execs or
  * exits; the unit tests and fuzzers do). */
 void config_free(struct config *cfg);

@@ -71,8 +71,8 @@ static bool read_file(const char *path, const char *what, char **text, size_t *l
 static bool check_line(struct parser *ps, const char *s, size_t n)
 {
         struct diag *d = ps->d;
-        d->section = NULL;
-        d->key = NULL;
+        d->loc.section = NULL;
+        d->loc.key = NULL;
         if (n == 0 || s[0] == '#' || s[0] == ';')
                 return true;
         if (ps->has_nul && memchr(s, '\0', n))
@@ -116,7 +116,7 @@ static char *read_line(char *buf, int size, void *stream)
         size_t n = nl ? (size_t)(nl - s) : ps->len - ps->pos;
         ps->pos += n + (nl != NULL);
         ps->line++;
-        ps->d->loc = (struct loc){ps->path, ps->line};
+        ps->d->loc = (struct loc){ps->path, ps->line, NULL, NULL};
         if (ps->line == 1 && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
                 s += 3, n -= 3; /* UTF-8 byte-order mark */
         while (n && (*s == ' ' || *s == '\t'))
@@ -141,8 +141,8 @@ static int on_value(void *user, const char *section, const char *name, const cha
         struct parser *ps = user;
         struct diag *d = ps->d;
         if (!*section) {
-                d->section = NULL;
-                d->key = NULL;
+                d->loc.section = NULL;
+                d->loc.key = NULL;
                 diag_error(d, "\"%s\" is outside any section (add a [section] line above it)",
                            name);
                 return 1;
@@ -154,7 +154,7 @@ static int on_value(void *user, const char *section, const char *name, const cha
 bool ini_file_parse(const char *path, const struct ini_file_handler *h, struct diag *d)
 {
         unsigned errors_before = d->errors;
-        *d = (struct diag){.loc = {path, 0}, .errors = d->errors};
+        d->loc = (struct loc){path, 0, NULL, NULL};
         struct parser ps = {.h = h, .d = d, .path = path};
         char *text = NULL;
         if (!read_file(path, h->what, &text, &ps.len, d))
@@ -170,8 +170,8 @@ bool ini_file_parse(const char *path, const struct ini_file_handler *h, struct d
         int first_error = ini_parse_stream(read_line, &ps, on_value, &ps);
         if (first_error != 0 && d->errors == errors_before) {
                 /* Something our line check did not foresee: still an error. */
-                d->loc = (struct loc){path, first_error > 0 ? (unsigned)first_error : 0};
-                d->section = d->key = NULL;
+                d->loc =
+                    (struct loc){path, first_error > 0 ? (unsigned)first_error : 0, NULL, NULL};
                 diag_error(d, first_error > 0 ? "syntax error" : "unable to parse");
         }
         free(text);

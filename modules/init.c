@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include "init.h"
 #include "common.h"
-#include "errpipe.h"
+#include "fail.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -57,10 +57,10 @@ static int status_to_exit_code(int status)
 void init_die_with_monitor(void)
 {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-                fail(EXIT_QRUN_FAILED, "init", errno, "unable to set the parent-death signal");
+                fail("init", errno, "prctl(PR_SET_PDEATHSIG)");
         /* The monitor may have died before prctl(); then the error pipe has no
          * reader left. (getppid() cannot tell: it is 0 across a pid namespace.) */
-        if (!errpipe_reader_alive())
+        if (!fail_pipe_reader_alive())
                 _exit(EXIT_QRUN_FAILED);
 }
 
@@ -93,7 +93,7 @@ static pid_t spawn_command(void (*run)(void *), void *arg)
             clone(spawn_trampoline, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
 #endif
         if (pid < 0)
-                fail(EXIT_QRUN_FAILED, "init", errno, "unable to start the command");
+                fail("init", errno, "unable to start the command");
         return pid;
 }
 
@@ -156,14 +156,13 @@ static void signal_container(pid_t child, bool child_is_init, int sig)
 static void escalate_timeout(struct timeout_state *t, pid_t child, bool child_is_init)
 {
         if (t->stage == 0) {
-                report("timeout", 0, "%llu ms elapsed: sending SIGTERM to the container",
-                       (unsigned long long)t->timeout_ms);
+                warn("timeout", 0, "%llu ms elapsed: sending SIGTERM to the container",
+                     (unsigned long long)t->timeout_ms);
                 signal_container(child, child_is_init, SIGTERM);
                 t->stage = 1;
                 t->deadline_us = now_us() + TIMEOUT_GRACE_MS * 1000ull;
         } else {
-                report("timeout", 0, "still running %d ms later: sending SIGKILL",
-                       TIMEOUT_GRACE_MS);
+                warn("timeout", 0, "still running %d ms later: sending SIGKILL", TIMEOUT_GRACE_MS);
                 signal_container(child, child_is_init, SIGKILL);
                 t->stage = 2;
                 t->deadline_us = 0;
@@ -210,7 +209,7 @@ int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms)
                         kill(child, sig);
                 }
         }
-        int reported = errpipe_collect();
+        int reported = fail_pipe_collect();
         if (t.stage > 0)
                 return EXIT_TIMEOUT;
         return reported >= 0 ? reported : status_to_exit_code(status);

@@ -2,13 +2,12 @@
 #include "landlock.h"
 #include "common.h"
 #include "config.h"
-#include "errpipe.h"
+#include "paths.h"
 #include "manifest.h"
 #include "values.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,18 +98,13 @@ static int landlock_abi(void)
 
 static const char *const grant_names[GRANT_KINDS] = {"read", "write", "exec"};
 
-static void enable(struct config *cfg, struct loc at)
-{
-        if (!cfg->landlock.enabled)
-                cfg->landlock.section_loc = at;
-        cfg->landlock.enabled = true;
-}
-
 /* read/write/exec = PATH [PATH...] (words, quoted as in [process] args) */
 static bool parse_paths(struct config *cfg, const struct key_def *key, const char *value,
                         struct diag *d)
 {
-        enable(cfg, d->loc);
+        enum landlock_grant grant = GRANT_READ;
+        while (strcmp(grant_names[grant], key->name))
+                grant++;
         struct strv words = {0};
         bool ok = split_words(d, value, &words);
         if (ok && words.len == 0)
@@ -121,7 +115,7 @@ static bool parse_paths(struct config *cfg, const struct key_def *key, const cha
         struct landlock_config *l = &cfg->landlock;
         for (size_t i = 0; ok && i < words.len; i++) {
                 l->rules = xrealloc(l->rules, (l->nrules + 1) * sizeof(*l->rules));
-                l->rules[l->nrules++] = (struct landlock_rule){words.items[i], key->arg, d->loc};
+                l->rules[l->nrules++] = (struct landlock_rule){words.items[i], grant, d->loc};
                 words.items[i] = NULL;
         }
         strv_free(&words);
@@ -132,7 +126,7 @@ static void print_paths(const struct config *cfg, const struct key_def *key, FIL
 {
         for (size_t i = 0; i < cfg->landlock.nrules; i++) {
                 const struct landlock_rule *r = &cfg->landlock.rules[i];
-                if (r->grant != (enum landlock_grant)key->arg)
+                if (strcmp(grant_names[r->grant], key->name))
                         continue;
                 if (!r->path[strcspn(r->path, " \t\"'\\$")]) {
                         fprintf(out, "%s = %s\n", key->name, r->path);
@@ -144,72 +138,44 @@ static void print_paths(const struct config *cfg, const struct key_def *key, FIL
         }
 }
 
-static bool parse_required(struct config *cfg, const struct key_def *key, const char *value,
-                           struct diag *d)
-{
-        (void)key;
-        enable(cfg, d->loc);
-        return parse_bool(d, value, &cfg->landlock.required);
-}
-
-static void print_required(const struct config *cfg, const struct key_def *key, FILE *out)
-{
-        print_bool(out, key->name, cfg->landlock.required);
-}
-
 static const struct key_def landlock_keys[] = {
-    {"read", KEY_REPEATABLE, parse_paths, print_paths, GRANT_READ},
-    {"write", KEY_REPEATABLE, parse_paths, print_paths, GRANT_WRITE},
-    {"exec", KEY_REPEATABLE, parse_paths, print_paths, GRANT_EXEC},
-    {"required", 0, parse_required, print_required, 0},
+    {"read", KEY_CUSTOM, KEY_REPEATABLE | KEY_RAW, .parse = parse_paths, .print = print_paths},
+    {"write", KEY_CUSTOM, KEY_REPEATABLE | KEY_RAW, .parse = parse_paths, .print = print_paths},
+    {"exec", KEY_CUSTOM, KEY_REPEATABLE | KEY_RAW, .parse = parse_paths, .print = print_paths},
+    {"required", KEY_BOOL, .offset = CFG(landlock.required)},
 };
 
 /* ---- validation ---- */
 
-/* A path must exist as the command will see it. In mount mode it may lie on
- * a mount made at launch: checked then. */
-static bool check_path(const struct config *cfg, const struct landlock_rule *r, struct diag *d)
+static const char *unavailable_reason(int abi)
 {
-        if (cfg->mounts.enabled || cfg->rootfs.fd < 0)
+        return abi == -EOPNOTSUPP ? "disabled at boot" : strerror(-abi);
+}
+
+static bool validate_landlock(const struct config *cfg, struct diag *d)
+{
+        const struct landlock_config *l = &cfg->landlock;
+        if (!l->enabled)
                 return true;
-        struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-        int fd = (int)syscall(SYS_openat2, cfg->rootfs.fd, r->path, &how, sizeof(how));
-        if (fd < 0)
-                return diag_error_at(d, r->loc, "landlock", grant_names[r->grant], "%s: %s",
-                                     r->path, strerror(errno));
-        close(fd);
+        int abi = landlock_abi();
+        if (abi < 0 && l->required)
+                return diag_error_at(
+                    d,
+                    (struct loc){l->section_loc.file, l->section_loc.line, "landlock", "required"},
+                    "Landlock is not available (%s): set required = false to run "
+                    "without it",
+                    unavailable_reason(abi));
+        if (abi < 0)
+                warn("landlock", 0,
+                     "warning: Landlock is not available (%s); running without it, as required "
+                     "= false allows",
+                     unavailable_reason(abi));
         return true;
 }
 
-static bool validate_landlock(struct config *cfg, struct diag *d)
-{
-        struct landlock_config *l = &cfg->landlock;
-        if (!l->enabled)
-                return true;
-        bool ok = true;
-        for (size_t i = 0; i < l->nrules; i++)
-                ok = check_path(cfg, &l->rules[i], d) && ok;
-        int abi = landlock_abi();
-        if (abi < 0 && l->required)
-                ok = diag_error_at(d, l->section_loc, "landlock", "required",
-                                   "Landlock is not available (%s): set required = false to run "
-                                   "without it",
-                                   abi == -EOPNOTSUPP ? "disabled at boot" : strerror(-abi));
-        else if (abi < 0)
-                report("landlock", 0,
-                       "warning: Landlock is not available (%s); running without it, as "
-                       "required = false allows",
-                       abi == -EOPNOTSUPP ? "disabled at boot" : strerror(-abi));
-        return ok;
-}
-
-static bool in_use(const struct config *cfg)
-{
-        return cfg->landlock.enabled;
-}
-
 const struct section_def landlock_section = {
-    "landlock", landlock_keys, ARRAY_SIZE(landlock_keys), validate_landlock, enable, in_use};
+    "landlock",        landlock_keys,         ARRAY_SIZE(landlock_keys),
+    validate_landlock, CFG(landlock.enabled), CFG(landlock.section_loc)};
 
 void landlock_config_free(struct landlock_config *l)
 {
@@ -219,26 +185,49 @@ void landlock_config_free(struct landlock_config *l)
         *l = (struct landlock_config){.required = true};
 }
 
-/* ---- action ---- */
+/* ---- checks against the rootfs ---- */
 
-_Noreturn static void rule_failed(const struct landlock_rule *r, int err, const char *what)
+bool landlock_check(const struct config *cfg, struct diag *d)
 {
-        char where[512];
-        fail(EXIT_QRUN_FAILED, NULL, err, "%s: [landlock] %s: %s%s",
-             loc_format(r->loc, where, sizeof(where)), grant_names[r->grant], what, r->path);
+        /* In mount mode a path may lie on a mount made at launch: checked then. */
+        if (!cfg->landlock.enabled || cfg->mounts.enabled || cfg->rootfs.fd < 0)
+                return true;
+        bool ok = true;
+        for (size_t i = 0; i < cfg->landlock.nrules; i++) {
+                const struct landlock_rule *r = &cfg->landlock.rules[i];
+                int fd = path_open_in_root(cfg->rootfs.fd, r->path, 0);
+                if (fd < 0)
+                        ok = diag_error_at(d, r->loc, "%s: %s", r->path, strerror(errno));
+                else
+                        close(fd);
+        }
+        return ok;
 }
 
-static void add_rule(int ruleset, const struct landlock_rule *r, int abi)
+/* ---- action ---- */
+
+/* Adds the rule for the file or directory fd; -1 with errno. */
+static int add_rule(int ruleset, int fd, enum landlock_grant grant, int abi)
 {
-        int fd = open(r->path, O_PATH | O_CLOEXEC);
         struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0)
-                rule_failed(r, errno, "");
-        struct ll_path_beneath_attr attr = {landlock_rights(r->grant, abi, S_ISDIR(st.st_mode)),
-                                            fd};
-        if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &attr, 0) < 0)
-                rule_failed(r, errno, "unable to add a Landlock rule for ");
-        close(fd);
+        if (fstat(fd, &st) < 0)
+                return -1;
+        struct ll_path_beneath_attr attr = {landlock_rights(grant, abi, S_ISDIR(st.st_mode)), fd};
+        return (int)syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &attr, 0);
+}
+
+/* Every rule's path, opened as the command sees it, added to the ruleset. */
+static void add_rules(int ruleset, const struct landlock_config *l, int abi)
+{
+        for (size_t i = 0; i < l->nrules; i++) {
+                const struct landlock_rule *r = &l->rules[i];
+                int fd = open(r->path, O_PATH | O_CLOEXEC);
+                if (fd < 0)
+                        fail_at(r->loc, errno, "%s", r->path);
+                if (add_rule(ruleset, fd, r->grant, abi) < 0)
+                        fail_at(r->loc, errno, "landlock_add_rule for %s", r->path);
+                close(fd);
+        }
 }
 
 void landlock_apply(const struct landlock_config *l)
@@ -256,12 +245,10 @@ void landlock_apply(const struct landlock_config *l)
         /* Older kernels accept the larger struct as long as its tail is zero. */
         int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
         if (ruleset < 0)
-                fail(EXIT_QRUN_FAILED, "landlock", errno, "unable to create a ruleset (ABI %d)",
-                     abi);
-        for (size_t i = 0; i < l->nrules; i++)
-                add_rule(ruleset, &l->rules[i], abi);
+                fail("landlock", errno, "landlock_create_ruleset (ABI %d)", abi);
+        add_rules(ruleset, l, abi);
         if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
-                fail(EXIT_QRUN_FAILED, "landlock", errno, "unable to restrict the command");
+                fail("landlock", errno, "landlock_restrict_self");
         close(ruleset);
         verbose_step("landlock", started, "ABI %d, %zu path rules%s", abi, l->nrules,
                      abi >= 6 ? ", abstract unix sockets and signals scoped" : "");

@@ -26,7 +26,7 @@ struct landlock_config {
         bool required;
         struct landlock_rule *rules;
         size_t nrules;
-        struct loc section_loc;
+        struct loc section_loc; /* where the section first appears */
 };
 
 extern const struct section_def landlock_section;
@@ -39,6 +39,10 @@ uint64_t landlock_rights(enum landlock_grant grant, int abi, bool dir);
 
 /* Every file system right ABI abi knows. */
 uint64_t landlock_handled_rights(int abi);
+
+/* Check step: every path exists as the command will see it (chroot and host
+ * mode; in mount mode a path may lie on a mount made at launch). */
+bool landlock_check(const struct config *cfg, struct diag *d);
 
 /* Restricts the calling process (the command, after no_new_privs). */
 void landlock_apply(const struct landlock_config *l);

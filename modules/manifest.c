@@ -3,44 +3,26 @@
 #include "common.h"
 #include "config.h"
 #include "ini_file.h"
+#include "paths.h"
 #include "values.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-/* Every section qrun knows, in validation order: [rootfs] opens the directory
- * that [mounts] and [process] then check paths against; [mounts] may set the
- * working directory (workdir = true) before [process] builds on it. */
+/* Every section qrun knows, in --check's printing order. Validation does not
+ * depend on this order: each validate step only reads. */
 static const struct section_def *const sections[] = {
     &rootfs_section,  &user_section,   &namespaces_section, &mounts_section,
     &process_section, &limits_section, &seccomp_section,    &landlock_section,
 };
 
-#define MANIFEST_MAX_BYTES   (1 << 20)
-#define MANIFEST_MAX_LINE    4096
 #define MAX_KEYS_PER_SECTION 16
 
-void config_init(struct config *cfg)
+const struct section_def *const *manifest_sections(size_t *count)
 {
-        *cfg = (struct config){0};
-        cfg->rootfs.fd = -1;
-        cfg->ns = (struct ns_config){.pid = true, .ipc = true, .uts = true, .net = false};
-        cfg->process.cwd = xstrdup("/");
-        cfg->landlock.required = true;
-}
-
-void config_free(struct config *cfg)
-{
-        free(cfg->manifest_dir);
-        rootfs_config_free(&cfg->rootfs);
-        process_config_free(&cfg->process);
-        seccomp_config_free(&cfg->seccomp);
-        mounts_config_free(&cfg->mounts);
-        landlock_config_free(&cfg->landlock);
-        *cfg = (struct config){0};
+        *count = ARRAY_SIZE(sections);
+        return sections;
 }
 
 /* ---- lookup ---- */
@@ -71,8 +53,8 @@ static bool report_unknown_section(struct diag *d, const char *name)
                          i ? ", " : "", names[i]);
         }
         const char *near = nearest_word(name, names, ARRAY_SIZE(names));
-        d->section = NULL;
-        d->key = NULL;
+        d->loc.section = NULL;
+        d->loc.key = NULL;
         if (near)
                 return diag_error(d, "unknown section [%s] (did you mean [%s]?)", name, near);
         return diag_error(d, "unknown section [%s] (known: %s)", name, known);
@@ -95,17 +77,29 @@ static bool report_unknown_key(struct diag *d, const struct section_def *sec, co
 
 /* ---- applying one value ---- */
 
+/* An opt-in section is in effect from its first appearance: its header, or
+ * one of its keys (also through --set). */
+static void enable_section(struct config *cfg, const struct section_def *sec, struct loc at)
+{
+        if (!sec->enabled)
+                return;
+        bool *enabled = (bool *)((char *)cfg + sec->enabled);
+        if (!*enabled && sec->enabled_loc)
+                *(struct loc *)((char *)cfg + sec->enabled_loc) = at;
+        *enabled = true;
+}
+
 /* Where each single-valued key was first set, to report duplicates. */
 struct seen_keys {
-        struct loc at[ARRAY_SIZE(sections)][MAX_KEYS_PER_SECTION];
+        unsigned line[ARRAY_SIZE(sections)][MAX_KEYS_PER_SECTION];
 };
 
-static struct loc *seen_slot(struct seen_keys *seen, const struct section_def *sec,
-                             const struct key_def *key)
+static unsigned *seen_slot(struct seen_keys *seen, const struct section_def *sec,
+                           const struct key_def *key)
 {
         for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
                 if (sections[i] == sec)
-                        return &seen->at[i][key - sec->keys];
+                        return &seen->line[i][key - sec->keys];
         return NULL;
 }
 
@@ -113,19 +107,21 @@ static struct loc *seen_slot(struct seen_keys *seen, const struct section_def *s
 static bool apply_value(struct config *cfg, const struct section_def *sec, const char *name,
                         const char *value, struct diag *d, struct seen_keys *seen)
 {
-        d->section = sec->name;
-        d->key = name;
+        d->loc.section = sec->name;
+        d->loc.key = name;
         const struct key_def *key = find_key(sec, name);
         if (!key)
                 return report_unknown_key(d, sec, name);
+        d->loc.key = key->name; /* the table's string: it outlives the line */
+        enable_section(cfg, sec, d->loc);
         if (seen && !(key->flags & KEY_REPEATABLE)) {
-                struct loc *first = seen_slot(seen, sec, key);
-                if (first->line)
+                unsigned *first = seen_slot(seen, sec, key);
+                if (*first)
                         return diag_error(d,
                                           "set twice (first on line %u); only repeatable keys "
                                           "may appear more than once",
-                                          first->line);
-                *first = d->loc;
+                                          *first);
+                *first = d->loc.line;
         }
         char *expanded = NULL;
         if (!(key->flags & KEY_RAW)) {
@@ -133,7 +129,7 @@ static bool apply_value(struct config *cfg, const struct section_def *sec, const
                         return false;
                 value = expanded;
         }
-        bool ok = key->parse(cfg, key, value, d);
+        bool ok = key_parse(cfg, key, value, d);
         free(expanded);
         return ok;
 }
@@ -151,8 +147,7 @@ static bool on_section(void *ctx, const char *name, struct diag *d)
         const struct section_def *sec = find_section(name);
         if (!sec)
                 return report_unknown_section(d, name);
-        if (sec->seen)
-                sec->seen(ps->cfg, d->loc);
+        enable_section(ps->cfg, sec, (struct loc){d->loc.file, d->loc.line, sec->name, NULL});
         return true;
 }
 
@@ -165,23 +160,15 @@ static void on_value(void *ctx, const char *section, const char *key, const char
                 apply_value(ps->cfg, sec, key, value, d, &ps->seen);
 }
 
-static char *absolute_dir_of(const char *path)
-{
-        const char *slash = strrchr(path, '/');
-        if (path[0] == '/')
-                return slash == path ? xstrdup("/") : strndup(path, (size_t)(slash - path));
-        char cwd[PATH_MAX];
-        if (!getcwd(cwd, sizeof(cwd)))
-                die("manifest", errno, "unable to get the current directory");
-        if (!slash)
-                return xstrdup(cwd);
-        return xasprintf("%s/%.*s", cwd, (int)(slash - path), path);
-}
-
 bool manifest_load(struct config *cfg, const char *path, struct diag *d)
 {
         cfg->manifest_path = path;
-        cfg->manifest_dir = absolute_dir_of(path);
+        cfg->manifest_dir = path_dir_absolute(path);
+        if (!cfg->manifest_dir) {
+                diag_error_at(d, (struct loc){path, 0, NULL, NULL},
+                              "unable to get the current directory: %s", strerror(errno));
+                return false;
+        }
         struct parser *ps = xmalloc(sizeof(*ps));
         *ps = (struct parser){.cfg = cfg};
         struct ini_file_handler h = {ps, "manifest", on_section, on_value};
@@ -192,7 +179,7 @@ bool manifest_load(struct config *cfg, const char *path, struct diag *d)
 
 bool manifest_override(struct config *cfg, const char *assignment, struct diag *d)
 {
-        *d = (struct diag){.loc = {"--set", 0}, .errors = d->errors};
+        d->loc = (struct loc){"--set", 0, NULL, NULL};
         const char *dot = strchr(assignment, '.');
         const char *eq = strchr(assignment, '=');
         if (!dot || !eq || dot > eq || dot == assignment || eq == dot + 1)
@@ -206,7 +193,7 @@ bool manifest_override(struct config *cfg, const char *assignment, struct diag *
         return apply_value(cfg, sec, key, eq + 1, d, NULL);
 }
 
-bool manifest_validate(struct config *cfg, struct diag *d)
+bool manifest_validate(const struct config *cfg, struct diag *d)
 {
         bool ok = true;
         for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
@@ -217,26 +204,19 @@ bool manifest_validate(struct config *cfg, struct diag *d)
 
 /* ---- --check output ---- */
 
-void print_bool(FILE *out, const char *key, bool value)
+static bool section_in_effect(const struct config *cfg, const struct section_def *sec)
 {
-        fprintf(out, "%s = %s\n", key, value ? "true" : "false");
-}
-
-void print_value(FILE *out, const char *key, const char *value)
-{
-        char *escaped = escape_dollars(value);
-        fprintf(out, "%s = %s\n", key, escaped);
-        free(escaped);
+        return !sec->enabled || *(const bool *)((const char *)cfg + sec->enabled);
 }
 
 void manifest_print(const struct config *cfg, FILE *out)
 {
         fprintf(out, "# effective configuration of %s\n", cfg->manifest_path);
         for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
-                if (sections[i]->in_use && !sections[i]->in_use(cfg))
+                if (!section_in_effect(cfg, sections[i]))
                         continue;
                 fprintf(out, "\n[%s]\n", sections[i]->name);
                 for (size_t k = 0; k < sections[i]->nkeys; k++)
-                        sections[i]->keys[k].print(cfg, &sections[i]->keys[k], out);
+                        key_print(cfg, &sections[i]->keys[k], out);
         }
 }

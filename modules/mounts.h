@@ -2,7 +2,10 @@
  * a private mount namespace: the rootfs is mounted onto itself, the requested
  * binds, tmpfs, /proc and /dev are added, and it is entered with pivot_root
  * (the old root detached) instead of chroot. Without the section nothing here
- * runs and no mount namespace exists. */
+ * runs and no mount namespace exists.
+ *
+ * mounts.c: the section (keys, validation, resolving, checks) and the plan of
+ * mounts; mount_tree.c: building the tree in the container. */
 #ifndef QRUN_MOUNTS_H
 #define QRUN_MOUNTS_H
 
@@ -18,8 +21,7 @@ struct bind_mount {
         char *src; /* absolute, on the host */
         char *dst; /* absolute, inside the container */
         bool ro;
-        struct loc loc;
-        const char *key; /* the key it came from: bind, home or workdir */
+        struct loc loc; /* its line; loc.key is bind, home or workdir */
 };
 
 struct tmpfs_mount {
@@ -44,19 +46,39 @@ struct mounts_config {
         struct loc shm_loc;
         bool home, workdir;
         struct loc home_loc, workdir_loc;
-        /* Set by validation. */
-        dev_t rootfs_dev;
-        ino_t rootfs_ino;
 };
 
 extern const struct section_def mounts_section;
 
 void mounts_config_free(struct mounts_config *m);
 
+/* Resolve step: home and workdir become binds of the caller's directories at
+ * the same paths; workdir also sets [process] cwd. */
+bool mounts_resolve(struct config *cfg, struct diag *d);
+
+/* Check step: every bind source exists, and every target exists in the rootfs
+ * or can be created there. */
+bool mounts_check(const struct config *cfg, struct diag *d);
+
+/* One mount to make. */
+struct mount_step {
+        enum { STEP_PROC, STEP_DEV, STEP_TMPFS, STEP_BIND } kind;
+        const void *what; /* the tmpfs_mount or bind_mount */
+        const char *dst;
+        struct loc loc;
+};
+
+enum mount_order {
+        ORDER_LINES,  /* manifest order: for reporting problems line by line */
+        ORDER_DEPTHS, /* shallow targets first, then manifest order: for mounting */
+};
+
+/* Every mount the manifest asks for, in order. Caller frees. */
+struct mount_step *mounts_plan(const struct mounts_config *m, enum mount_order order,
+                               size_t *count);
+
 /* In the container's first process: creates the mount namespace, builds the
- * tree and pivot_roots into it, then changes to cwd. Replaces
- * rootfs_enter() in mount mode. */
-void mounts_enter(const struct mounts_config *m, const struct config *cfg, const char *cwd,
-                  struct loc cwd_loc);
+ * tree and pivot_roots into it. Replaces rootfs_enter() in mount mode. */
+void mounts_enter(const struct config *cfg);
 
 #endif

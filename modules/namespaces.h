@@ -1,5 +1,6 @@
-/* [namespaces]: pid, ipc, uts and (opt-in) net. There is deliberately no mount
- * namespace: the rootfs is entered with chroot. */
+/* [namespaces]: pid, ipc, uts and (opt-in) net, created together with the user
+ * namespace. The mount namespace is not among them: chroot mode has none, and
+ * mount mode creates it in the container's first process (mounts.h). */
 #ifndef QRUN_NAMESPACES_H
 #define QRUN_NAMESPACES_H
 

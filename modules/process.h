@@ -14,7 +14,6 @@ struct process_config {
         char *command; /* from the manifest */
         struct loc command_loc;
         struct strv args;
-        bool args_set;
         struct loc args_loc;
         struct strv cli_argv; /* CMD [ARG...] after --: replaces command and args */
         char *cwd;
@@ -23,9 +22,9 @@ struct process_config {
         struct strv env_keep; /* names, or prefixes ending in '*' */
         char *hostname;
         struct loc hostname_loc;
-        bool umask_set;
         mode_t umask;
-        /* Computed by validation. */
+        struct loc umask_loc; /* file NULL: not set, the caller's is inherited */
+        /* Resolved. */
         struct strv argv;
         struct strv envp;
 };
@@ -40,6 +39,21 @@ void process_sanitize_fds(void);
 
 /* Takes CMD [ARG...] from the command line. */
 void process_set_cli_command(struct process_config *p, char **argv);
+
+/* Resolve step: the command line (command and args, or CMD after --). */
+bool process_build_argv(struct config *cfg, struct diag *d);
+
+/* Resolve step: the environment: kept variables, explicit ones, a default
+ * PATH, and HOME when home is not NULL ([mounts] home = true bound it). */
+void process_build_environment(struct process_config *p, const char *home);
+
+/* Check step: cwd exists inside the rootfs (chroot and host mode: in mount mode
+ * it may lie on a mount made at launch) and, with --check, the command is
+ * found there. */
+bool process_check(const struct config *cfg, struct diag *d);
+
+/* In the container, once its root is in place: chdir to cwd. */
+void process_enter_cwd(const struct config *cfg);
 
 /* setsid(): the command gets no controlling terminal, so it cannot push input
  * into the caller's terminal with TIOCSTI. */

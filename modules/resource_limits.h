@@ -4,6 +4,7 @@
 #define QRUN_RESOURCE_LIMITS_H
 
 #include "diag.h"
+#include "values.h"
 
 #include <stdint.h>
 
@@ -18,16 +19,11 @@ enum {
         LIMIT_COUNT
 };
 
-struct limit_setting {
-        bool set;
-        bool unlimited;
-        uint64_t value;
-        struct loc loc;
-};
-
 struct limits_config {
-        struct limit_setting rlimit[LIMIT_COUNT];
-        uint64_t timeout_ms; /* 0: none */
+        struct limit_value rlimit[LIMIT_COUNT];
+        struct loc rlimit_loc[LIMIT_COUNT]; /* where each was set; file NULL: inherited */
+        uint64_t timeout_ms;                /* 0: none */
+        struct loc timeout_loc;
 };
 
 extern const struct section_def limits_section;

@@ -2,7 +2,6 @@
 #include "seccomp.h"
 #include "common.h"
 #include "config.h"
-#include "errpipe.h"
 #include "manifest.h"
 #include "seccomp_tables.h"
 #include "values.h"
@@ -70,7 +69,7 @@ bool seccomp_compile_file(const char *path, struct sc_program *prog, unsigned *r
         *rules = (unsigned)policy.nrules;
         char err[256];
         if (ok && !sc_compile(&policy, &sc_native, prog, err, sizeof(err)))
-                ok = diag_error_at(d, (struct loc){path, 0}, NULL, NULL, "%s", err);
+                ok = diag_error_at(d, (struct loc){path, 0, NULL, NULL}, "%s", err);
         sc_policy_free(&policy);
         return ok;
 }
@@ -84,17 +83,18 @@ static bool parse_profile(struct config *cfg, const struct key_def *key, const c
         struct seccomp_config *s = &cfg->seccomp;
         if (!*value)
                 return diag_error(d, "expected default, strict, none or a profile file");
-        free(s->profile);
-        s->loc = d->loc;
+        char *profile;
         if (find_builtin(value) || !strcmp(value, "none") || value[0] == '/' || diag_is_override(d))
-                s->profile = xstrdup(value);
+                profile = xstrdup(value);
         else if (strchr(value, '/') || strstr(value, ".ini"))
-                s->profile = xasprintf("%s/%s", cfg->manifest_dir, value); /* beside the manifest */
+                profile = xasprintf("%s/%s", cfg->manifest_dir, value); /* beside the manifest */
         else
                 return diag_error(d,
                                   "unknown profile \"%s\" (built in: default, strict, none; a "
                                   "file needs a path such as ./%s.ini)",
                                   value, value);
+        free(s->profile);
+        s->profile = profile;
         return true;
 }
 
@@ -107,15 +107,24 @@ static void print_profile(const struct config *cfg, const struct key_def *key, F
 }
 
 static const struct key_def seccomp_keys[] = {
-    {"profile", 0, parse_profile, print_profile, 0},
+    {"profile", KEY_CUSTOM, .loc = CFG(seccomp.loc), .parse = parse_profile,
+     .print = print_profile},
 };
 
-/* Chooses (or compiles) the program while everything is still being checked. */
-static bool validate_seccomp(struct config *cfg, struct diag *d)
+const struct section_def seccomp_section = {"seccomp", seccomp_keys, ARRAY_SIZE(seccomp_keys),
+                                            NULL};
+
+void seccomp_config_free(struct seccomp_config *s)
 {
-        struct seccomp_config *s = &cfg->seccomp;
-        if (!s->profile)
-                s->profile = xstrdup("default");
+        free(s->profile);
+        sc_program_free(&s->custom);
+        *s = (struct seccomp_config){0};
+}
+
+/* ---- resolving ---- */
+
+bool seccomp_resolve(struct seccomp_config *s, const char *manifest_path, struct diag *d)
+{
         const struct sc_builtin_profile *builtin = find_builtin(s->profile);
         if (builtin) {
                 s->insns = builtin->insns;
@@ -125,9 +134,9 @@ static bool validate_seccomp(struct config *cfg, struct diag *d)
         if (!strcmp(s->profile, "none"))
                 return true;
         if (access(s->profile, R_OK) < 0) {
-                struct loc loc = s->loc.file ? s->loc : (struct loc){cfg->manifest_path, 0};
-                return diag_error_at(d, loc, "seccomp", "profile", "%s: %s", s->profile,
-                                     strerror(errno));
+                struct loc loc =
+                    s->loc.file ? s->loc : (struct loc){manifest_path, 0, "seccomp", "profile"};
+                return diag_error_at(d, loc, "%s: %s", s->profile, strerror(errno));
         }
         unsigned rules;
         if (!seccomp_compile_file(s->profile, &s->custom, &rules, d))
@@ -135,16 +144,6 @@ static bool validate_seccomp(struct config *cfg, struct diag *d)
         s->insns = s->custom.insns;
         s->len = s->custom.len;
         return true;
-}
-
-const struct section_def seccomp_section = {"seccomp", seccomp_keys, ARRAY_SIZE(seccomp_keys),
-                                            validate_seccomp};
-
-void seccomp_config_free(struct seccomp_config *s)
-{
-        free(s->profile);
-        sc_program_free(&s->custom);
-        *s = (struct seccomp_config){0};
 }
 
 /* ---- actions ---- */
@@ -156,8 +155,8 @@ void seccomp_attach(const struct seccomp_config *s)
         uint64_t started = step_start();
         struct sock_fprog prog = {(unsigned short)s->len, (struct sock_filter *)s->insns};
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
-                fail(EXIT_QRUN_FAILED, "seccomp", errno,
-                     "unable to load the %s profile (%u "
+                fail("seccomp", errno,
+                     "seccomp(SECCOMP_SET_MODE_FILTER) of the %s profile (%u "
                      "instructions)",
                      s->profile, s->len);
         verbose_step("seccomp", started, "%s profile, %u instructions", s->profile, s->len);

@@ -8,7 +8,7 @@
 #include "seccomp_bpf.h"
 
 struct seccomp_config {
-        char *profile; /* "default", "strict", "none" or a file's path */
+        char *profile; /* "default" (set by config_init), "strict", "none" or a file's path */
         struct loc loc;
         const struct sock_filter *insns; /* NULL: no filter */
         unsigned len;
@@ -18,6 +18,10 @@ struct seccomp_config {
 extern const struct section_def seccomp_section;
 
 void seccomp_config_free(struct seccomp_config *s);
+
+/* Resolve step: the program of the chosen profile (a custom file is compiled
+ * now, its problems reported with their lines). */
+bool seccomp_resolve(struct seccomp_config *s, const char *manifest_path, struct diag *d);
 
 /* In the command, after no_new_privs: the very last step before exec. */
 void seccomp_attach(const struct seccomp_config *s);

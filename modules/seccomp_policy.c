@@ -319,7 +319,7 @@ static bool first_to_decide(struct loader *l, const char *name, int nr, bool unc
         }
         unsigned *at = &l->decided_at[nr];
         if (*at)
-                return diag_error_at(d, d->loc, "syscalls", NULL,
+                return diag_error_at(d, (struct loc){d->loc.file, d->loc.line, "syscalls", NULL},
                                      "%s: this rule never applies: line %u already decides every "
                                      "call to %s",
                                      name, *at, name);
@@ -458,8 +458,8 @@ static void on_value(void *ctx, const char *section, const char *key, const char
                      struct diag *d)
 {
         struct loader *l = ctx;
-        d->section = section;
-        d->key = key;
+        d->loc.section = section;
+        d->loc.key = key;
         if (!strcmp(section, "syscalls")) {
                 parse_syscalls_line(l, key, value, d);
         } else if (!strcmp(section, "policy")) {
@@ -486,7 +486,7 @@ bool sc_policy_load(const char *path, const struct sc_resolver *r, struct sc_pol
                 return false;
         }
         if (!l.default_set)
-                diag_error_at(d, (struct loc){path, 0}, "policy", "default",
+                diag_error_at(d, (struct loc){path, 0, "policy", "default"},
                               "missing: say what calls no rule decides get (such as errno "
                               "EPERM)");
         free(l.decided_at);

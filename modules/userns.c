@@ -2,7 +2,6 @@
 #include "userns.h"
 #include "common.h"
 #include "config.h"
-#include "errpipe.h"
 #include "manifest.h"
 
 #include <errno.h>
@@ -20,35 +19,13 @@
 
 /* ---- [user] keys ---- */
 
-static bool parse_id(struct config *cfg, const struct key_def *key, const char *value,
-                     struct diag *d)
-{
-        bool root;
-        if (!strcmp(value, "self"))
-                root = false;
-        else if (!strcmp(value, "0"))
-                root = true;
-        else
-                return diag_error(d,
-                                  "expected \"self\" or 0, got \"%s\" (only your own id can be "
-                                  "mapped without a setuid helper)",
-                                  value);
-        if (key->arg == 'u')
-                cfg->user.uid_root = root;
-        else
-                cfg->user.gid_root = root;
-        return true;
-}
-
-static void print_id(const struct config *cfg, const struct key_def *key, FILE *out)
-{
-        bool root = key->arg == 'u' ? cfg->user.uid_root : cfg->user.gid_root;
-        fprintf(out, "%s = %s\n", key->name, root ? "0" : "self");
-}
+static const char *const id_names[] = {"self", "0", NULL};
 
 static const struct key_def user_keys[] = {
-    {"uid", 0, parse_id, print_id, 'u'},
-    {"gid", 0, parse_id, print_id, 'g'},
+    {"uid", KEY_ENUM, .offset = CFG(user.uid), .names = id_names, .expect = "\"self\" or 0",
+     .hint = "only your own id can be mapped without a setuid helper"},
+    {"gid", KEY_ENUM, .offset = CFG(user.gid), .names = id_names, .expect = "\"self\" or 0",
+     .hint = "only your own id can be mapped without a setuid helper"},
 };
 
 const struct section_def user_section = {"user", user_keys, ARRAY_SIZE(user_keys), NULL};
@@ -59,7 +36,7 @@ const struct section_def user_section = {"user", user_keys, ARRAY_SIZE(user_keys
  * (a sanitizer build's leak check among them). */
 static void refuse(const char *why)
 {
-        report("security", 0, "%s", why);
+        warn("security", 0, "%s", why);
         _exit(EXIT_QRUN_FAILED);
 }
 
@@ -127,17 +104,27 @@ static const char *explain_userns_refusal(int err)
         return "the kernel refused to create a user namespace";
 }
 
-static void write_file(const char *path, const char *text)
+/* Writes one of /proc/self's id-map files; -1 with errno. */
+static int write_proc_file(const char *path, const char *text)
 {
         int fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || !write_all(fd, text, strlen(text))) {
-                int err = errno;
-                if (err == EPERM)
-                        die("userns", err, "unable to write %s (%s)", path,
-                            explain_userns_refusal(err));
-                die("userns", err, "unable to write %s (is /proc mounted?)", path);
-        }
+        if (fd < 0)
+                return -1;
+        bool ok = write_all(fd, text, strlen(text));
+        int err = errno;
         close(fd);
+        errno = err;
+        return ok ? 0 : -1;
+}
+
+static void write_map(const char *path, const char *text)
+{
+        if (write_proc_file(path, text) == 0)
+                return;
+        int err = errno;
+        if (err == EPERM)
+                fail("userns", err, "unable to write %s (%s)", path, explain_userns_refusal(err));
+        fail("userns", err, "unable to write %s (is /proc mounted?)", path);
 }
 
 void userns_create(const struct user_config *u, int other_flags)
@@ -146,16 +133,16 @@ void userns_create(const struct user_config *u, int other_flags)
         gid_t gid = getegid();
         if (unshare(CLONE_NEWUSER | other_flags) < 0) {
                 int err = errno;
-                die("userns", err, "unable to create the namespaces: %s",
-                    explain_userns_refusal(err));
+                fail("userns", err, "unable to create the namespaces: %s",
+                     explain_userns_refusal(err));
         }
         char map[64];
-        snprintf(map, sizeof(map), "%u %u 1\n", u->uid_root ? 0 : uid, uid);
-        write_file("/proc/self/uid_map", map);
+        snprintf(map, sizeof(map), "%u %u 1\n", u->uid == ID_ROOT ? 0 : uid, uid);
+        write_map("/proc/self/uid_map", map);
         /* An unprivileged process may map its gid only after giving up setgroups(2). */
-        write_file("/proc/self/setgroups", "deny");
-        snprintf(map, sizeof(map), "%u %u 1\n", u->gid_root ? 0 : gid, gid);
-        write_file("/proc/self/gid_map", map);
+        write_map("/proc/self/setgroups", "deny");
+        snprintf(map, sizeof(map), "%u %u 1\n", u->gid == ID_ROOT ? 0 : gid, gid);
+        write_map("/proc/self/gid_map", map);
 }
 
 /* ---- capabilities ---- */
@@ -172,7 +159,7 @@ static const int root_kept_caps[] = {
 static uint64_t kept_caps(const struct user_config *u)
 {
         uint64_t mask = 0;
-        if (u->uid_root)
+        if (u->uid == ID_ROOT)
                 for (size_t i = 0; i < ARRAY_SIZE(root_kept_caps); i++)
                         mask |= 1ull << root_kept_caps[i];
         return mask;
@@ -189,19 +176,16 @@ void userns_drop_capabilities(const struct user_config *u)
                 if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
                         if (errno == EINVAL)
                                 break; /* past the kernel's last capability */
-                        fail(EXIT_QRUN_FAILED, "caps", errno,
-                             "unable to drop capability %d from "
-                             "the bounding set",
-                             cap);
+                        fail("caps", errno, "prctl(PR_CAPBSET_DROP, %d)", cap);
                 }
         }
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-                fail(EXIT_QRUN_FAILED, "caps", errno, "unable to clear the ambient set");
+                fail("caps", errno, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
         struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
         struct __user_cap_data_struct data[2] = {
             {(uint32_t)keep, (uint32_t)keep, 0},
             {(uint32_t)(keep >> 32), (uint32_t)(keep >> 32), 0},
         };
         if (syscall(SYS_capset, &header, data) < 0)
-                fail(EXIT_QRUN_FAILED, "caps", errno, "unable to set capabilities");
+                fail("caps", errno, "capset");
 }

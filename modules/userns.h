@@ -3,11 +3,15 @@
 #ifndef QRUN_USERNS_H
 #define QRUN_USERNS_H
 
+#include "fail.h"
+
 #include <stdbool.h>
 
+/* Which id the one mapped id appears as inside: the caller's own, or 0. */
+enum user_id { ID_SELF, ID_ROOT };
+
 struct user_config {
-        bool uid_root; /* "0": appear as root inside; otherwise "self" */
-        bool gid_root;
+        enum user_id uid, gid;
 };
 
 extern const struct section_def user_section;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 bool parse_bool(struct diag *d, const char *s, bool *out)
 {
@@ -94,6 +95,40 @@ bool parse_duration_ms(struct diag *d, const char *s, uint64_t *out)
                 return true;
         }
         return diag_error(d, "unknown duration unit in \"%s\" (use ms, s, m or h)", s);
+}
+
+/* The number part of a limit, in the unit's base. */
+static bool parse_limit_number(struct diag *d, const char *s, enum value_unit unit, uint64_t *v)
+{
+        switch (unit) {
+        case UNIT_COUNT:
+                return parse_number(d, s, RLIM_INFINITY - 1, v);
+        case UNIT_BYTES:
+                return parse_size(d, s, v);
+        case UNIT_SECONDS:
+                if (!parse_duration_ms(d, s, v))
+                        return false;
+                if (*v % 1000)
+                        return diag_error(d, "cpu time is counted in whole seconds, got \"%s\"", s);
+                *v /= 1000;
+                return true;
+        }
+        return false;
+}
+
+bool parse_limit(struct diag *d, const char *s, enum value_unit unit, struct limit_value *out)
+{
+        if (!strcmp(s, "unlimited")) {
+                *out = (struct limit_value){.unlimited = true};
+                return true;
+        }
+        uint64_t v;
+        if (!parse_limit_number(d, s, unit, &v))
+                return false;
+        if (v >= RLIM_INFINITY)
+                return diag_error(d, "\"%s\" is too large (write unlimited)", s);
+        *out = (struct limit_value){.value = v};
+        return true;
 }
 
 bool parse_umask(struct diag *d, const char *s, mode_t *out)

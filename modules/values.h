@@ -8,6 +8,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* How a number-or-unlimited value (a [limits] rlimit) is read. */
+enum value_unit { UNIT_COUNT, UNIT_BYTES, UNIT_SECONDS };
+
+struct limit_value {
+        bool unlimited;
+        uint64_t value; /* in the unit's base: a count, bytes or seconds */
+};
+
+/* "unlimited", or a number in unit (seconds: a duration in whole seconds);
+ * values at or above RLIM_INFINITY are refused. */
+bool parse_limit(struct diag *d, const char *s, enum value_unit unit, struct limit_value *out);
+
 /* true/false/yes/no/on/off/1/0, case-insensitive. */
 bool parse_bool(struct diag *d, const char *s, bool *out);
 

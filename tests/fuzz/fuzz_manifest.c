@@ -32,8 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         manifest_override(&cfg, line, &d);
                 free(sets);
         }
-        if (d.errors == 0)
+        if (d.errors == 0) {
                 manifest_validate(&cfg, &d);
+                config_resolve(&cfg, &d);
+                config_check(&cfg, &d);
+        }
         if (d.errors == 0) {
                 FILE *out = fopen("/dev/null", "w");
                 manifest_print(&cfg, out);

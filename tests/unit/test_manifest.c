@@ -34,8 +34,11 @@ static unsigned load(struct config *cfg, const char *path, const char *const *se
         manifest_load(cfg, path, &d);
         for (; sets && *sets; sets++)
                 manifest_override(cfg, *sets, &d);
-        if (d.errors == 0)
+        if (d.errors == 0) {
                 manifest_validate(cfg, &d);
+                config_resolve(cfg, &d);
+                config_check(cfg, &d);
+        }
         *messages = capture_end();
         return d.errors;
 }
@@ -87,7 +90,7 @@ static void test_full_manifest(void)
         tap_is_num(errors, 0, "full manifest: no errors");
         tap_is_str(msgs, "", "full manifest: no messages");
         tap_is_str(cfg.rootfs.path, rootfs, "rootfs.path");
-        tap_ok(cfg.user.uid_root && !cfg.user.gid_root, "uid 0, gid self");
+        tap_ok(cfg.user.uid == ID_ROOT && cfg.user.gid == ID_SELF, "uid 0, gid self");
         tap_ok(!cfg.ns.pid && !cfg.ns.ipc && cfg.ns.uts && cfg.ns.net, "namespace booleans");
         tap_is_num(cfg.process.argv.len, 5, "argv length");
         tap_is_str(cfg.process.argv.items[0], "sh", "argv[0]");
@@ -96,7 +99,7 @@ static void test_full_manifest(void)
         tap_is_str(cfg.process.argv.items[4], "x y", "argv[4]: backslash-escaped blank");
         tap_is_str(cfg.process.cwd, "/tmp", "cwd");
         tap_is_str(cfg.process.hostname, "node-job-42", "hostname expanded");
-        tap_ok(cfg.process.umask_set && cfg.process.umask == 027, "umask");
+        tap_ok(cfg.process.umask_loc.file && cfg.process.umask == 027, "umask");
         /* The environment: kept variables first, then explicit ones. */
         int found_keep = 0, found_prefix = 0, found_job = 0, found_empty = 0, paths = 0;
         for (size_t i = 0; i < cfg.process.envp.len; i++) {
@@ -114,7 +117,7 @@ static void test_full_manifest(void)
         tap_is_num(cfg.limits.rlimit[LIMIT_AS].value, 1ull << 30, "as");
         tap_is_num(cfg.limits.rlimit[LIMIT_FSIZE].value, 10ull << 20, "fsize");
         tap_is_num(cfg.limits.rlimit[LIMIT_CPU].value, 120, "cpu in seconds");
-        tap_ok(cfg.limits.rlimit[LIMIT_CORE].set && cfg.limits.rlimit[LIMIT_CORE].value == 0,
+        tap_ok(cfg.limits.rlimit_loc[LIMIT_CORE].file && cfg.limits.rlimit[LIMIT_CORE].value == 0,
                "core 0");
         tap_is_num(cfg.limits.timeout_ms, 90000, "timeout");
 
@@ -155,9 +158,9 @@ static void test_defaults_and_relative_path(void)
         tap_is_num(errors, 0, "relative rootfs: no errors");
         tap_is_str(cfg.rootfs.path, img, "relative rootfs path is relative to the manifest");
         tap_ok(cfg.ns.pid && cfg.ns.ipc && cfg.ns.uts && !cfg.ns.net, "namespace defaults");
-        tap_ok(!cfg.user.uid_root && !cfg.user.gid_root, "ids default to self");
+        tap_ok(cfg.user.uid == ID_SELF && cfg.user.gid == ID_SELF, "ids default to self");
         tap_is_str(cfg.process.cwd, "/", "cwd defaults to /");
-        tap_ok(!cfg.process.umask_set, "umask inherited by default");
+        tap_ok(!cfg.process.umask_loc.file, "umask inherited by default");
         tap_is_num(cfg.limits.timeout_ms, 0, "no timeout by default");
         tap_is_num(cfg.process.envp.len, 1, "environment: only PATH");
         tap_is_str(cfg.process.envp.items[0],

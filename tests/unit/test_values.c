@@ -7,7 +7,7 @@
 
 static struct diag diag_for(void)
 {
-        return (struct diag){.loc = {"t.ini", 7}, .section = "s", .key = "k"};
+        return (struct diag){.loc = {"t.ini", 7, "s", "k"}};
 }
 
 static void test_bool(void)

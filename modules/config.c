@@ -1,0 +1,46 @@
+#include "config.h"
+#include "common.h"
+
+#include <stdlib.h>
+
+void config_init(struct config *cfg)
+{
+        *cfg = (struct config){0};
+        cfg->rootfs.fd = -1;
+        cfg->ns = (struct ns_config){.pid = true, .ipc = true, .uts = true, .net = false};
+        cfg->process.cwd = xstrdup("/");
+        cfg->seccomp.profile = xstrdup("default");
+        cfg->landlock.required = true;
+}
+
+bool config_resolve(struct config *cfg, struct diag *d)
+{
+        /* Everything after it looks inside the rootfs through this descriptor. */
+        bool ok = rootfs_open(&cfg->rootfs, d);
+        /* Before the environment (HOME) and the cwd check (workdir). */
+        ok = mounts_resolve(cfg, d) && ok;
+        ok = process_build_argv(cfg, d) && ok;
+        process_build_environment(&cfg->process,
+                                  cfg->mounts.enabled && cfg->mounts.home ? getenv("HOME") : NULL);
+        ok = seccomp_resolve(&cfg->seccomp, cfg->manifest_path, d) && ok;
+        return ok;
+}
+
+bool config_check(const struct config *cfg, struct diag *d)
+{
+        bool ok = mounts_check(cfg, d);
+        ok = process_check(cfg, d) && ok;
+        ok = landlock_check(cfg, d) && ok;
+        return ok;
+}
+
+void config_free(struct config *cfg)
+{
+        free(cfg->manifest_dir);
+        rootfs_config_free(&cfg->rootfs);
+        process_config_free(&cfg->process);
+        seccomp_config_free(&cfg->seccomp);
+        mounts_config_free(&cfg->mounts);
+        landlock_config_free(&cfg->landlock);
+        *cfg = (struct config){0};
+}

@@ -1,0 +1,224 @@
+#define _GNU_SOURCE
+#include "fail.h"
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* ---- formatting: one line, one write(2) ---- */
+
+/* A message line; one write(2) of it is atomic on a pipe (smaller than
+ * PIPE_BUF), so lines from the monitor and the container processes never
+ * interleave on a shared stderr. */
+struct line {
+        char text[1020];
+        size_t len;
+};
+
+__attribute__((format(printf, 2, 0))) static void vappend(struct line *l, const char *fmt,
+                                                          va_list ap)
+{
+        if (l->len >= sizeof(l->text))
+                return;
+        int n = vsnprintf(l->text + l->len, sizeof(l->text) - l->len, fmt, ap);
+        if (n > 0)
+                l->len += (size_t)n;
+        if (l->len >= sizeof(l->text))
+                l->len = sizeof(l->text) - 1;
+}
+
+__attribute__((format(printf, 2, 3))) static void append(struct line *l, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vappend(l, fmt, ap);
+        va_end(ap);
+}
+
+/* For errors that mean "a limit of yours is reached", names the limit: fork
+ * fails with EAGAIN at RLIMIT_NPROC, open with EMFILE at RLIMIT_NOFILE. */
+static void append_limit_hint(struct line *l, int err)
+{
+        struct rlimit rl;
+        int resource = err == EAGAIN ? RLIMIT_NPROC : err == EMFILE ? RLIMIT_NOFILE : -1;
+        if (resource < 0 || getrlimit(resource, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return;
+        append(l, " (is the limit %s = %llu reached?)",
+               err == EAGAIN ? "RLIMIT_NPROC" : "RLIMIT_NOFILE", (unsigned long long)rl.rlim_cur);
+}
+
+/* The message after its prefix, the error, the hint and the newline. */
+static void finish(struct line *l, int err, const char *fmt, va_list ap)
+{
+        vappend(l, fmt, ap);
+        if (err) {
+                append(l, ": %s", strerror(err));
+                append_limit_hint(l, err);
+        }
+        if (l->len >= sizeof(l->text) - 1)
+                l->len = sizeof(l->text) - 2;
+        l->text[l->len++] = '\n';
+}
+
+static void format_step(struct line *l, const char *step, int err, const char *fmt, va_list ap)
+{
+        *l = (struct line){.len = 0};
+        if (step)
+                append(l, "qrun: %s: ", step);
+        else
+                append(l, "qrun: ");
+        finish(l, err, fmt, ap);
+}
+
+const char *loc_format(struct loc at, char *buf, size_t size)
+{
+        int n = at.line ? snprintf(buf, size, "%s:%u", at.file, at.line)
+                        : snprintf(buf, size, "%s", at.file ? at.file : "qrun");
+        size_t used = n < 0 ? 0 : (size_t)n;
+        if (at.section && used < size)
+                snprintf(buf + used, size - used, at.key ? ": [%s] %s" : ": [%s]", at.section,
+                         at.key);
+        return buf;
+}
+
+static void format_at(struct line *l, struct loc at, int err, const char *fmt, va_list ap)
+{
+        char where[512];
+        *l = (struct line){.len = 0};
+        append(l, "%s: ", loc_format(at, where, sizeof(where)));
+        finish(l, err, fmt, ap);
+}
+
+/* ---- where a message goes ---- */
+
+/* What a container process sends the monitor: the status to exit with and the
+ * formatted line. */
+struct pipe_message {
+        int status;
+        struct line line;
+};
+
+static int pipe_fds[2] = {-1, -1};
+static bool in_container;
+
+static void print(const struct line *l)
+{
+        write_all(STDERR_FILENO, l->text, l->len);
+}
+
+_Noreturn static void end(int status, const struct line *l)
+{
+        if (!in_container) {
+                print(l);
+                exit(status);
+        }
+        struct pipe_message m = {status, *l};
+        /* If even this write fails the exit status still tells the monitor. */
+        if (!write_all(pipe_fds[1], &m, sizeof(m)))
+                print(l);
+        _exit(status);
+}
+
+void warn(const char *step, int err, const char *fmt, ...)
+{
+        struct line l;
+        va_list ap;
+        va_start(ap, fmt);
+        format_step(&l, step, err, fmt, ap);
+        va_end(ap);
+        print(&l);
+}
+
+void vwarn_at(struct loc at, int err, const char *fmt, va_list ap)
+{
+        struct line l;
+        format_at(&l, at, err, fmt, ap);
+        print(&l);
+}
+
+void warn_at(struct loc at, int err, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vwarn_at(at, err, fmt, ap);
+        va_end(ap);
+}
+
+void fail(const char *step, int err, const char *fmt, ...)
+{
+        struct line l;
+        va_list ap;
+        va_start(ap, fmt);
+        format_step(&l, step, err, fmt, ap);
+        va_end(ap);
+        end(EXIT_QRUN_FAILED, &l);
+}
+
+void fail_at(struct loc at, int err, const char *fmt, ...)
+{
+        struct line l;
+        va_list ap;
+        va_start(ap, fmt);
+        format_at(&l, at, err, fmt, ap);
+        va_end(ap);
+        end(EXIT_QRUN_FAILED, &l);
+}
+
+void fail_status(int status, const char *step, int err, const char *fmt, ...)
+{
+        struct line l;
+        va_list ap;
+        va_start(ap, fmt);
+        format_step(&l, step, err, fmt, ap);
+        va_end(ap);
+        end(status, &l);
+}
+
+/* ---- the error pipe ---- */
+
+int fail_pipe_open(void)
+{
+        return pipe2(pipe_fds, O_CLOEXEC);
+}
+
+void fail_pipe_parent_side(void)
+{
+        close(pipe_fds[1]);
+        pipe_fds[1] = -1;
+        /* Collected only after the container has exited; never wait on it. */
+        fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+}
+
+void fail_pipe_child_side(void)
+{
+        close(pipe_fds[0]);
+        pipe_fds[0] = -1;
+        in_container = true;
+}
+
+bool fail_pipe_reader_alive(void)
+{
+        /* A pipe whose read end is closed polls as POLLERR on its write end. */
+        struct pollfd pfd = {pipe_fds[1], POLLOUT, 0};
+        return poll(&pfd, 1, 0) < 0 || !(pfd.revents & POLLERR);
+}
+
+int fail_pipe_collect(void)
+{
+        struct pipe_message m;
+        /* Every writer has exited or exec'd (close-on-exec) by now: no blocking. */
+        ssize_t n;
+        do
+                n = read(pipe_fds[0], &m, sizeof(m));
+        while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)sizeof(m) || m.line.len == 0 || m.line.len > sizeof(m.line.text))
+                return -1;
+        print(&m.line);
+        return m.status;
+}

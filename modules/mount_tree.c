@@ -1,0 +1,347 @@
+/* Building the mount tree in the container's first process (mount mode).
+ * The helpers return -1 with errno and say in a mount_error what they were
+ * doing; mount_in_order() reports at the manifest line of the mount. */
+#define _GNU_SOURCE
+#include "common.h"
+#include "config.h"
+#include "mounts.h"
+#include "paths.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+/* What a failed helper was doing, for its caller's message. */
+struct mount_error {
+        char what[PATH_MAX + 64];
+};
+
+/* Records what failed and returns -1, errno unchanged. */
+__attribute__((format(printf, 2, 3))) static int failed(struct mount_error *e, const char *fmt, ...)
+{
+        int err = errno;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->what, sizeof(e->what), fmt, ap);
+        va_end(ap);
+        errno = err;
+        return -1;
+}
+
+/* Closes fd keeping errno: for the error paths. */
+static void close_keep_errno(int fd)
+{
+        int err = errno;
+        close(fd);
+        errno = err;
+}
+
+/* Creates name in dirfd: a directory, or an empty file to bind a file onto. */
+static int create_entry(int dirfd, const char *name, bool dir)
+{
+        if (dir)
+                return mkdirat(dirfd, name, 0755);
+        int fd = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+        return fd < 0 ? -1 : close(fd);
+}
+
+/* An O_PATH descriptor of path inside the tree, created (as a directory, or
+ * as an empty file to bind a file onto) if missing, parents included. */
+static int target(int rootfd, const char *path, bool dir, struct mount_error *e)
+{
+        int fd = path_open_in_root(rootfd, path, 0);
+        if (fd >= 0)
+                return fd;
+        if (errno != ENOENT)
+                return failed(e, "%s", path);
+        char parent[PATH_MAX];
+        snprintf(parent, sizeof(parent), "%s", path);
+        char *slash = strrchr(parent, '/');
+        const char *name = path + (slash - parent) + 1;
+        if (slash == parent)
+                parent[1] = '\0';
+        else
+                *slash = '\0';
+        int pfd = target(rootfd, parent, true, e);
+        if (pfd < 0)
+                return -1;
+        int rc = create_entry(pfd, name, dir);
+        close_keep_errno(pfd);
+        if (rc < 0 && errno != EEXIST)
+                return failed(e, "unable to create %s in the rootfs", path);
+        fd = path_open_in_root(rootfd, path, 0);
+        return fd >= 0 ? fd : failed(e, "%s", path);
+}
+
+/* Attaches the detached mount mnt at dirfd/name (name "" for dirfd itself).
+ * Closes mnt, and dirfd when close_dir. */
+static int attach(int mnt, int dirfd, const char *name, bool close_dir, struct mount_error *e,
+                  const char *path)
+{
+        unsigned flags = MOVE_MOUNT_F_EMPTY_PATH | (*name ? 0 : MOVE_MOUNT_T_EMPTY_PATH);
+        int rc = (int)syscall(SYS_move_mount, mnt, "", dirfd, name, flags);
+        if (rc < 0)
+                failed(e, "unable to mount on %s", path);
+        close_keep_errno(mnt);
+        if (close_dir)
+                close_keep_errno(dirfd);
+        return rc;
+}
+
+/* Attaches mnt on path inside the tree, creating the target if missing. */
+static int attach_at(int rootfd, int mnt, const char *path, bool dir, struct mount_error *e)
+{
+        int fd = target(rootfd, path, dir, e);
+        if (fd < 0) {
+                close_keep_errno(mnt);
+                return -1;
+        }
+        return attach(mnt, fd, "", true, e, path);
+}
+
+/* A detached copy of the host's tree at src, with attributes set recursively
+ * before anyone can see it. */
+static int clone_tree(const char *src, uint64_t attrs, struct mount_error *e)
+{
+        int mnt = (int)syscall(SYS_open_tree, AT_FDCWD, src,
+                               OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (mnt < 0)
+                return failed(e, "unable to bind %s", src);
+        struct mount_attr attr = {.attr_set = attrs};
+        if (attrs && syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                             sizeof(attr)) < 0) {
+                failed(e, "unable to make %s nosuid/nodev/read-only", src);
+                close_keep_errno(mnt);
+                return -1;
+        }
+        return mnt;
+}
+
+/* Applies "key=value" options to a file system context. */
+static int configure_fs(int fs, const char *const *options, struct mount_error *e)
+{
+        for (; options && *options; options++) {
+                char key[32];
+                const char *eq = strchr(*options, '=');
+                snprintf(key, sizeof(key), "%.*s", (int)(eq - *options), *options);
+                if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, eq + 1, 0) < 0)
+                        return failed(e, "%s: bad option", *options);
+        }
+        return 0;
+}
+
+/* A new detached file system: type with "key=value" options. */
+static int new_fs(const char *type, const char *const *options, uint64_t attrs,
+                  struct mount_error *e)
+{
+        int fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return failed(e, "unable to create a %s file system", type);
+        int mnt = -1;
+        if (configure_fs(fs, options, e) < 0)
+                goto out;
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+                failed(e, "unable to create a %s file system", type);
+                goto out;
+        }
+        mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attrs);
+        if (mnt < 0)
+                failed(e, "unable to mount a %s file system", type);
+out:
+        close_keep_errno(fs);
+        return mnt;
+}
+
+static int mount_proc(int rootfd, struct mount_error *e)
+{
+        int mnt = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+        return mnt < 0 ? -1 : attach_at(rootfd, mnt, "/proc", true, e);
+}
+
+/* The host's harmless devices, each bound onto an empty file in dev. */
+static int add_devices(int dev, struct mount_error *e)
+{
+        static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+        for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
+                char host[32];
+                snprintf(host, sizeof(host), "/dev/%s", devices[i]);
+                if (create_entry(dev, devices[i], false) < 0)
+                        return failed(e, "unable to create %s", host);
+                int mnt = clone_tree(host, 0, e);
+                if (mnt < 0 || attach(mnt, dev, devices[i], false, e, host) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* /dev/pts (a private devpts with its own ptmx), /dev/shm, and the usual links. */
+static int add_pts_shm_links(int dev, struct mount_error *e)
+{
+        static const char *const links[][2] = {{"fd", "/proc/self/fd"},
+                                               {"stdin", "/proc/self/fd/0"},
+                                               {"stdout", "/proc/self/fd/1"},
+                                               {"stderr", "/proc/self/fd/2"},
+                                               {"ptmx", "pts/ptmx"}};
+        /* mkdirat applies the umask: set the sticky, world-writable mode after. */
+        if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 0700) < 0 ||
+            fchmodat(dev, "shm", 01777, 0) < 0)
+                return failed(e, "unable to create /dev/pts and /dev/shm");
+        const char *pts_opts[] = {"ptmxmode=0666", "mode=0620", NULL};
+        int pts = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+        if (pts < 0 || attach(pts, dev, "pts", false, e, "/dev/pts") < 0)
+                return -1;
+        for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+                if (symlinkat(links[i][1], dev, links[i][0]) < 0)
+                        return failed(e, "unable to create /dev/%s", links[i][0]);
+        return 0;
+}
+
+/* /dev: a tmpfs with the host's harmless devices bound in, a private devpts,
+ * and the usual links. /dev/shm is a directory of that same tmpfs, sized by
+ * shm_size: one file system less to create and destroy at every launch (the
+ * rest of /dev holds only empty mount points, directories and symlinks, which
+ * take no space in a tmpfs). */
+static int mount_dev(int rootfd, const struct mounts_config *m, struct mount_error *e)
+{
+        char size[48];
+        snprintf(size, sizeof(size), "size=%llu", (unsigned long long)m->shm_size);
+        const char *opts[] = {"mode=0755", m->shm_size ? size : NULL, NULL};
+        int dev =
+            new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+        if (dev < 0)
+                return -1;
+        if (add_devices(dev, e) < 0 || add_pts_shm_links(dev, e) < 0) {
+                close_keep_errno(dev);
+                return -1;
+        }
+        return attach_at(rootfd, dev, "/dev", true, e);
+}
+
+static int mount_tmpfs(int rootfd, const struct tmpfs_mount *t, struct mount_error *e)
+{
+        char size[48];
+        snprintf(size, sizeof(size), "size=%llu", (unsigned long long)t->size);
+        const char *opts[] = {"mode=1777", t->size ? size : NULL, NULL};
+        int mnt = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+        return mnt < 0 ? -1 : attach_at(rootfd, mnt, t->dst, true, e);
+}
+
+static int mount_bind(int rootfd, const struct bind_mount *b, struct mount_error *e)
+{
+        struct stat st;
+        if (stat(b->src, &st) < 0)
+                return failed(e, "%s", b->src);
+        uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->ro ? MOUNT_ATTR_RDONLY : 0);
+        int mnt = clone_tree(b->src, attrs, e);
+        return mnt < 0 ? -1 : attach_at(rootfd, mnt, b->dst, S_ISDIR(st.st_mode), e);
+}
+
+static int mount_one(int rootfd, const struct mounts_config *m, const struct mount_step *step,
+                     struct mount_error *e)
+{
+        switch (step->kind) {
+        case STEP_PROC:
+                return mount_proc(rootfd, e);
+        case STEP_DEV:
+                return mount_dev(rootfd, m, e);
+        case STEP_TMPFS:
+                return mount_tmpfs(rootfd, step->what, e);
+        case STEP_BIND:
+                return mount_bind(rootfd, step->what, e);
+        }
+        errno = EINVAL;
+        return failed(e, "unknown mount step");
+}
+
+/* Every mount, shallowest first; a failure is reported at its manifest line. */
+static void mount_in_order(int rootfd, const struct mounts_config *m)
+{
+        size_t n;
+        struct mount_step *steps = mounts_plan(m, ORDER_DEPTHS, &n);
+        for (size_t i = 0; i < n; i++) {
+                struct mount_error e;
+                if (mount_one(rootfd, m, &steps[i], &e) < 0)
+                        fail_at(steps[i].loc, errno, "%s", e.what);
+        }
+        free(steps);
+}
+
+/* The rootfs as this mount namespace sees it: reopened by path (a descriptor
+ * from before the namespace belongs to the host's mounts), and refused unless
+ * it is the very directory validation opened. */
+static int reopen_rootfs(const struct rootfs_config *r)
+{
+        int fd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                fail("mounts", errno, "unable to open %s", r->path);
+        if (st.st_dev != r->dev || st.st_ino != r->ino)
+                fail("mounts", 0,
+                     "%s changed while qrun was starting (a path component was replaced)", r->path);
+        return fd;
+}
+
+/* The rootfs, cloned and mounted onto itself: the new root. */
+static int mount_root_onto_itself(const struct rootfs_config *r)
+{
+        int dir = reopen_rootfs(r);
+        int root = (int)syscall(SYS_open_tree, dir, "",
+                                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+        if (root < 0)
+                fail("mounts", errno, "open_tree of %s", r->path);
+        if (syscall(SYS_move_mount, root, "", dir, "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                fail("mounts", errno, "move_mount of %s onto itself", r->path);
+        close(dir);
+        return root;
+}
+
+/* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves
+ * no way back to the host's files. */
+static void pivot_into(int root, const char *path)
+{
+        if (fchdir(root) < 0)
+                fail("mounts", errno, "fchdir into the new root %s", path);
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                fail("mounts", errno, "pivot_root into %s", path);
+        if (umount2(".", MNT_DETACH) < 0)
+                fail("mounts", errno, "umount2 of the old root");
+        if (chdir("/") < 0)
+                fail("mounts", errno, "chdir to the new root");
+        close(root);
+}
+
+void mounts_enter(const struct config *cfg)
+{
+        const struct mounts_config *m = &cfg->mounts;
+        uint64_t started = step_start();
+        /* Here, not with the other namespaces: the monitor stays outside and
+         * keeps the host's view (pivot_root moves every process of the mount
+         * namespace whose root is the old root). */
+        if (unshare(CLONE_NEWNS) < 0)
+                fail("mounts", errno, "unshare(CLONE_NEWNS)");
+        /* Nothing done here may reach the host's mounts. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                fail("mounts", errno, "mount(MS_REC | MS_PRIVATE) of /");
+        int root = mount_root_onto_itself(&cfg->rootfs);
+        mount_in_order(root, m);
+        pivot_into(root, cfg->rootfs.path);
+        close(cfg->rootfs.fd);
+        verbose_step("mounts", started, "pivot_root into %s: %zu binds, %zu tmpfs%s%s",
+                     cfg->rootfs.path, m->nbinds, m->ntmpfs, m->proc ? ", /proc" : "",
+                     m->dev == DEV_MINIMAL ? ", /dev" : "");
+}
