@@ -3,19 +3,13 @@
 #ifndef QRUN_COMMON_H
 #define QRUN_COMMON_H
 
+#include "fail.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define QRUN_VERSION "0.1.0"
-
-/* Exit statuses, as documented in README.md ("Exit status"). */
-enum {
-        EXIT_TIMEOUT = 124,     /* [limits] timeout expired */
-        EXIT_QRUN_FAILED = 125, /* qrun itself failed: manifest, flags, kernel, rootfs */
-        EXIT_NOT_EXECUTABLE = 126,
-        EXIT_NOT_FOUND = 127,
-};
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

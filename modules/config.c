@@ -1,5 +1,8 @@
 #include "config.h"
 #include "common.h"
+#include "manifest.h"
+
+#include <unistd.h>
 
 #include <stdlib.h>
 
@@ -36,8 +39,10 @@ bool config_check(const struct config *cfg, struct diag *d)
 
 void config_free(struct config *cfg)
 {
+        manifest_free_values(cfg); /* strings, paths and lists the key tables describe */
         free(cfg->manifest_dir);
-        rootfs_config_free(&cfg->rootfs);
+        if (cfg->rootfs.fd >= 0)
+                close(cfg->rootfs.fd);
         process_config_free(&cfg->process);
         seccomp_config_free(&cfg->seccomp);
         mounts_config_free(&cfg->mounts);

@@ -66,14 +66,15 @@ static void finish(struct line *l, int err, const char *fmt, va_list ap)
         l->text[l->len++] = '\n';
 }
 
-static void format_step(struct line *l, const char *step, int err, const char *fmt, va_list ap)
+static struct line format_step(const char *step, int err, const char *fmt, va_list ap)
 {
-        *l = (struct line){.len = 0};
+        struct line l = {.len = 0};
         if (step)
-                append(l, "qrun: %s: ", step);
+                append(&l, "qrun: %s: ", step);
         else
-                append(l, "qrun: ");
-        finish(l, err, fmt, ap);
+                append(&l, "qrun: ");
+        finish(&l, err, fmt, ap);
+        return l;
 }
 
 const char *loc_format(struct loc at, char *buf, size_t size)
@@ -87,12 +88,13 @@ const char *loc_format(struct loc at, char *buf, size_t size)
         return buf;
 }
 
-static void format_at(struct line *l, struct loc at, int err, const char *fmt, va_list ap)
+static struct line format_at(struct loc at, int err, const char *fmt, va_list ap)
 {
         char where[512];
-        *l = (struct line){.len = 0};
-        append(l, "%s: ", loc_format(at, where, sizeof(where)));
-        finish(l, err, fmt, ap);
+        struct line l = {.len = 0};
+        append(&l, "%s: ", loc_format(at, where, sizeof(where)));
+        finish(&l, err, fmt, ap);
+        return l;
 }
 
 /* ---- where a message goes ---- */
@@ -127,18 +129,16 @@ _Noreturn static void end(int status, const struct line *l)
 
 void warn(const char *step, int err, const char *fmt, ...)
 {
-        struct line l;
         va_list ap;
         va_start(ap, fmt);
-        format_step(&l, step, err, fmt, ap);
+        struct line l = format_step(step, err, fmt, ap);
         va_end(ap);
         print(&l);
 }
 
 void vwarn_at(struct loc at, int err, const char *fmt, va_list ap)
 {
-        struct line l;
-        format_at(&l, at, err, fmt, ap);
+        struct line l = format_at(at, err, fmt, ap);
         print(&l);
 }
 
@@ -150,34 +150,22 @@ void warn_at(struct loc at, int err, const char *fmt, ...)
         va_end(ap);
 }
 
-void fail(const char *step, int err, const char *fmt, ...)
+void fail_status(int status, const char *step, int err, const char *fmt, ...)
 {
-        struct line l;
         va_list ap;
         va_start(ap, fmt);
-        format_step(&l, step, err, fmt, ap);
+        struct line l = format_step(step, err, fmt, ap);
         va_end(ap);
-        end(EXIT_QRUN_FAILED, &l);
+        end(status, &l);
 }
 
 void fail_at(struct loc at, int err, const char *fmt, ...)
 {
-        struct line l;
         va_list ap;
         va_start(ap, fmt);
-        format_at(&l, at, err, fmt, ap);
+        struct line l = format_at(at, err, fmt, ap);
         va_end(ap);
         end(EXIT_QRUN_FAILED, &l);
-}
-
-void fail_status(int status, const char *step, int err, const char *fmt, ...)
-{
-        struct line l;
-        va_list ap;
-        va_start(ap, fmt);
-        format_step(&l, step, err, fmt, ap);
-        va_end(ap);
-        end(status, &l);
 }
 
 /* ---- the error pipe ---- */

@@ -20,6 +20,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Exit statuses, as documented in README.md ("Exit status"). */
+enum {
+        EXIT_TIMEOUT = 124,     /* [limits] timeout expired */
+        EXIT_QRUN_FAILED = 125, /* qrun itself failed: manifest, flags, kernel, rootfs */
+        EXIT_NOT_EXECUTABLE = 126,
+        EXIT_NOT_FOUND = 127,
+};
+
 /* Where a value came from: a manifest line, or "--set" (line 0) on the command
  * line, with the section and key it was given for. file NULL: not set. */
 struct loc {
@@ -38,13 +46,13 @@ void warn_at(struct loc at, int err, const char *fmt, ...) __attribute__((format
 void vwarn_at(struct loc at, int err, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
-/* Print and end the process with status 125. step may be NULL ("qrun: ..."). */
-_Noreturn void fail(const char *step, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-_Noreturn void fail_at(struct loc at, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Print and end the process with status 125 (fail_status: status). step may
+ * be NULL ("qrun: ..."). */
+#define fail(step, err, ...) fail_status(EXIT_QRUN_FAILED, step, err, __VA_ARGS__)
 _Noreturn void fail_status(int status, const char *step, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+_Noreturn void fail_at(struct loc at, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The error pipe. Opened (close-on-exec both ends) before the first fork;
  * returns -1 with errno on failure. */

@@ -156,6 +156,18 @@ bool key_parse(struct config *cfg, const struct key_def *key, const char *value,
         return true;
 }
 
+void key_free(struct config *cfg, const struct key_def *key)
+{
+        if (key->type == KEY_LIST) {
+                strv_free(place_of(cfg, key));
+        } else if (key->type == KEY_STRING || key->type == KEY_HOST_PATH ||
+                   key->type == KEY_INSIDE_PATH) {
+                char **text = place_of(cfg, key);
+                free(*text);
+                *text = NULL;
+        }
+}
+
 /* ---- printing ---- */
 
 void print_bool(FILE *out, const char *key, bool value)

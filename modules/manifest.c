@@ -202,6 +202,13 @@ bool manifest_validate(const struct config *cfg, struct diag *d)
         return ok;
 }
 
+void manifest_free_values(struct config *cfg)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+                for (size_t k = 0; k < sections[i]->nkeys; k++)
+                        key_free(cfg, &sections[i]->keys[k]);
+}
+
 /* ---- --check output ---- */
 
 static bool section_in_effect(const struct config *cfg, const struct section_def *sec)

@@ -91,6 +91,9 @@ bool manifest_override(struct config *cfg, const char *assignment, struct diag *
 /* Runs every section's validate step. */
 bool manifest_validate(const struct config *cfg, struct diag *d);
 
+/* Frees every value the key tables describe (config_free()'s part). */
+void manifest_free_values(struct config *cfg);
+
 /* Writes the effective configuration as a manifest that parses back to it. */
 void manifest_print(const struct config *cfg, FILE *out);
 
@@ -102,6 +105,8 @@ bool key_parse(struct config *cfg, const struct key_def *key, const char *value,
 /* Prints the key's effective value as manifest lines (key->print, or by its
  * type), or its `unset` note. */
 void key_print(const struct config *cfg, const struct key_def *key, FILE *out);
+/* Frees the key's value if its type allocates one (strings, paths, lists). */
+void key_free(struct config *cfg, const struct key_def *key);
 /* Whether the key was given (its recorded loc), true for keys that record none. */
 bool key_is_set(const struct config *cfg, const struct key_def *key);
 

@@ -203,13 +203,10 @@ const struct section_def process_section = {"process", process_keys, ARRAY_SIZE(
 
 void process_config_free(struct process_config *p)
 {
-        free(p->command);
-        free(p->cwd);
-        free(p->hostname);
+        /* command, cwd, hostname and env_keep are the key table's (config_free) */
         strv_free(&p->args);
         strv_free(&p->cli_argv);
         strv_free(&p->env);
-        strv_free(&p->env_keep);
         strv_free(&p->argv);
         strv_free(&p->envp);
 }

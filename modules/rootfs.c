@@ -30,13 +30,6 @@ static bool validate_rootfs(const struct config *cfg, struct diag *d)
 const struct section_def rootfs_section = {"rootfs", rootfs_keys, ARRAY_SIZE(rootfs_keys),
                                            validate_rootfs};
 
-void rootfs_config_free(struct rootfs_config *r)
-{
-        free(r->path);
-        if (r->fd >= 0)
-                close(r->fd);
-}
-
 bool rootfs_is_host(const struct rootfs_config *r)
 {
         return !strcmp(r->path, "/");

@@ -21,8 +21,6 @@ struct rootfs_config {
 
 extern const struct section_def rootfs_section;
 
-void rootfs_config_free(struct rootfs_config *r);
-
 /* Resolve step: opens the rootfs once; everything later uses this descriptor,
  * never the path. Reports and returns false if it cannot be used. */
 bool rootfs_open(struct rootfs_config *r, struct diag *d);

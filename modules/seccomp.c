@@ -116,7 +116,7 @@ const struct section_def seccomp_section = {"seccomp", seccomp_keys, ARRAY_SIZE(
 
 void seccomp_config_free(struct seccomp_config *s)
 {
-        free(s->profile);
+        free(s->profile); /* a custom key: not the key table's to free */
         sc_program_free(&s->custom);
         *s = (struct seccomp_config){0};
 }
