@@ -222,16 +222,16 @@ static void emit_high_half(struct gen *g, const struct sc_cond *c, int holds, in
  * LABEL_NEXT (fall through to what follows). */
 static void emit_cond(struct gen *g, const struct sc_cond *c, int T, int F)
 {
-        if (!tests_high_half(c)) {
-                emit_low_half(g, c, T, F);
-                return;
+        /* A 64-bit condition tests the high half first. When c holds there and
+         * T is the next instruction, the jump must skip the low half's test: to
+         * a label placed after it. */
+        int holds = LABEL_NEXT;
+        if (tests_high_half(c)) {
+                holds = T == LABEL_NEXT ? new_label(g) : T;
+                emit_high_half(g, c, holds, F);
         }
-        /* The high half first. When c holds there and T is the next instruction,
-         * the jump must skip the low half's test: to a label placed after it. */
-        int holds = T == LABEL_NEXT ? new_label(g) : T;
-        emit_high_half(g, c, holds, F);
         emit_low_half(g, c, T, F);
-        if (T == LABEL_NEXT)
+        if (T == LABEL_NEXT && holds != LABEL_NEXT)
                 place(g, holds);
 }
 
