@@ -140,87 +140,99 @@ static uint32_t arg_offset(const struct gen *g, unsigned arg, bool high)
         return base + ((high != g->t->big_endian) ? 4 : 0);
 }
 
+/* Whether c needs the high half of its argument tested: a 64-bit comparison
+ * does, unless it is a masked test whose mask and value have no high bits. */
+static bool tests_high_half(const struct sc_cond *c)
+{
+        if (c->width != 64)
+                return false;
+        return !(c->op == SC_MASKED_EQ && !(c->mask >> 32) && !(c->value >> 32));
+}
+
+/* An unsigned comparison of one half is one jump: the operator, and whether the
+ * condition holds on the jump's false branch (!= is == with the outcomes
+ * exchanged, < is the failure of >=). */
+static const struct {
+        uint16_t op;
+        bool holds_if_false;
+} compare_jumps[] = {
+    [SC_EQ] = {BPF_JEQ, false}, [SC_NE] = {BPF_JEQ, true}, [SC_GT] = {BPF_JGT, false},
+    [SC_GE] = {BPF_JGE, false}, [SC_LT] = {BPF_JGE, true}, [SC_LE] = {BPF_JGT, true},
+};
+
+/* "A & mask == value" for the low half. JSET tests bits without changing A:
+ * it serves "& M == 0" and a single bit; anything else needs an AND first. */
+static void emit_masked_low(struct gen *g, uint32_t mask, uint32_t value, int T, int F)
+{
+        if (value == 0)
+                emit_jump(g, BPF_JSET, mask, F, T);
+        else if (value == mask && !(mask & (mask - 1)))
+                emit_jump(g, BPF_JSET, mask, T, F);
+        else {
+                emit_and(g, mask);
+                emit_jump(g, BPF_JEQ, value, T, F);
+        }
+}
+
+/* The test of c's low half (all of a 32-bit condition), to T or F. */
+static void emit_low_half(struct gen *g, const struct sc_cond *c, int T, int F)
+{
+        emit_load(g, arg_offset(g, c->arg, false));
+        if (c->op == SC_MASKED_EQ) {
+                emit_masked_low(g, (uint32_t)c->mask, (uint32_t)c->value, T, F);
+                return;
+        }
+        bool swap = compare_jumps[c->op].holds_if_false;
+        emit_jump(g, compare_jumps[c->op].op, (uint32_t)c->value, swap ? F : T, swap ? T : F);
+}
+
+/* The test of c's high half: it settles c when the high halves differ (to
+ * "holds", or to F) and falls through to the low half's test when they are
+ * equal. */
+static void emit_high_half(struct gen *g, const struct sc_cond *c, int holds, int F)
+{
+        uint32_t hi = (uint32_t)(c->value >> 32), mask_hi = (uint32_t)(c->mask >> 32);
+        emit_load(g, arg_offset(g, c->arg, true));
+        switch (c->op) {
+        case SC_MASKED_EQ:
+                if (hi == 0) {
+                        emit_jump(g, BPF_JSET, mask_hi, F, LABEL_NEXT);
+                } else {
+                        emit_and(g, mask_hi);
+                        emit_jump(g, BPF_JEQ, hi, LABEL_NEXT, F);
+                }
+                return;
+        case SC_GT:
+        case SC_GE:
+                emit_jump(g, BPF_JGT, hi, holds, LABEL_NEXT); /* above: holds */
+                break;
+        case SC_LT:
+        case SC_LE:
+                emit_jump(g, BPF_JGT, hi, F, LABEL_NEXT); /* above: fails */
+                break;
+        default: /* == and !=: the one test below */
+                break;
+        }
+        /* Unequal (for an ordering: below): != and < hold, == and > fail. */
+        bool holds_if_unequal = c->op == SC_NE || c->op == SC_LT || c->op == SC_LE;
+        emit_jump(g, BPF_JEQ, hi, LABEL_NEXT, holds_if_unequal ? holds : F);
+}
+
 /* Emits a test of c that goes to T when it holds and to F when not. T may be
  * LABEL_NEXT (fall through to what follows). */
 static void emit_cond(struct gen *g, const struct sc_cond *c, int T, int F)
 {
-        uint32_t lo = (uint32_t)c->value, hi = (uint32_t)(c->value >> 32);
-        uint32_t mask_lo = (uint32_t)c->mask, mask_hi = (uint32_t)(c->mask >> 32);
-        /* A masked test whose mask and value have no high bits needs only the low half. */
-        bool high_matters = !(c->op == SC_MASKED_EQ && !mask_hi && !hi);
-        if (c->width == 64 && high_matters) {
-                /* The high half first; "after" is where T lands when a multi-instruction
-                 * test must skip its own tail. */
-                int after = T == LABEL_NEXT ? new_label(g) : T;
-                emit_load(g, arg_offset(g, c->arg, true));
-                switch (c->op) {
-                case SC_EQ:
-                        emit_jump(g, BPF_JEQ, hi, LABEL_NEXT, F);
-                        break;
-                case SC_NE:
-                        emit_jump(g, BPF_JEQ, hi, LABEL_NEXT, after);
-                        break;
-                case SC_GT:
-                case SC_GE:
-                        emit_jump(g, BPF_JGT, hi, after, LABEL_NEXT);
-                        emit_jump(g, BPF_JEQ, hi, LABEL_NEXT, F);
-                        break;
-                case SC_LT:
-                case SC_LE:
-                        emit_jump(g, BPF_JGT, hi, F, LABEL_NEXT);
-                        emit_jump(g, BPF_JEQ, hi, LABEL_NEXT, after);
-                        break;
-                case SC_MASKED_EQ:
-                        if (hi == 0) {
-                                emit_jump(g, BPF_JSET, mask_hi, F, LABEL_NEXT);
-                        } else {
-                                emit_and(g, mask_hi);
-                                emit_jump(g, BPF_JEQ, hi, LABEL_NEXT, F);
-                        }
-                        break;
-                }
-                if (T == LABEL_NEXT) {
-                        struct sc_cond low = *c;
-                        low.width = 32;
-                        low.value = lo;
-                        low.mask = mask_lo;
-                        emit_cond(g, &low, LABEL_NEXT, F);
-                        place(g, after);
-                        return;
-                }
+        /* A 64-bit condition tests the high half first. When c holds there and
+         * T is the next instruction, the jump must skip the low half's test: to
+         * a label placed after it. */
+        int holds = LABEL_NEXT;
+        if (tests_high_half(c)) {
+                holds = T == LABEL_NEXT ? new_label(g) : T;
+                emit_high_half(g, c, holds, F);
         }
-        emit_load(g, arg_offset(g, c->arg, false));
-        switch (c->op) {
-        case SC_EQ:
-                emit_jump(g, BPF_JEQ, lo, T, F);
-                break;
-        case SC_NE:
-                emit_jump(g, BPF_JEQ, lo, F, T);
-                break;
-        case SC_GT:
-                emit_jump(g, BPF_JGT, lo, T, F);
-                break;
-        case SC_GE:
-                emit_jump(g, BPF_JGE, lo, T, F);
-                break;
-        case SC_LT:
-                emit_jump(g, BPF_JGE, lo, F, T);
-                break;
-        case SC_LE:
-                emit_jump(g, BPF_JGT, lo, F, T);
-                break;
-        case SC_MASKED_EQ:
-                /* JSET tests bits without changing A: "& M == 0" and a single bit. */
-                if (lo == 0) {
-                        emit_jump(g, BPF_JSET, mask_lo, F, T);
-                } else if (lo == mask_lo && !(mask_lo & (mask_lo - 1))) {
-                        emit_jump(g, BPF_JSET, mask_lo, T, F);
-                } else {
-                        emit_and(g, mask_lo);
-                        emit_jump(g, BPF_JEQ, lo, T, F);
-                }
-                break;
-        }
+        emit_low_half(g, c, T, F);
+        if (T == LABEL_NEXT && holds != LABEL_NEXT)
+                place(g, holds);
 }
 
 /* ---- decisions per system call number ---- */
@@ -759,66 +771,93 @@ static void describe_load(uint32_t k, bool big_endian, char *buf, size_t size)
                 snprintf(buf, size, "%u", k);
 }
 
+/* Mnemonics, indexed by BPF_OP(code) >> 4. */
+static const char *const jump_names[] = {[BPF_JEQ >> 4] = "jeq",
+                                         [BPF_JGT >> 4] = "jgt",
+                                         [BPF_JGE >> 4] = "jge",
+                                         [BPF_JSET >> 4] = "jset"};
+static const char *const alu_names[] = {
+    [BPF_ADD >> 4] = "add", [BPF_SUB >> 4] = "sub", [BPF_MUL >> 4] = "mul", [BPF_DIV >> 4] = "div",
+    [BPF_OR >> 4] = "or",   [BPF_AND >> 4] = "and", [BPF_LSH >> 4] = "lsh", [BPF_RSH >> 4] = "rsh",
+    [BPF_NEG >> 4] = "neg", [BPF_MOD >> 4] = "mod", [BPF_XOR >> 4] = "xor"};
+
+/* The name tables are sparse: an opcode without a name, or beyond the table,
+ * prints as unknown. */
+static const char *mnemonic(const char *const *names, size_t n, uint16_t code, const char *unknown)
+{
+        unsigned op = BPF_OP(code) >> 4;
+        return op < n && names[op] ? names[op] : unknown;
+}
+
+/* A load, with what it loads; returns whether A then holds the call number. */
+static bool print_load(const struct sock_filter *in, const struct sc_target *t, FILE *out)
+{
+        if (BPF_MODE(in->code) != BPF_ABS) {
+                fprintf(out, "ld   (mode 0x%x) #0x%x\n", BPF_MODE(in->code), in->k);
+                return false;
+        }
+        char what[64];
+        describe_load(in->k, t->big_endian, what, sizeof(what));
+        fprintf(out, "ld   [%u]%*s; %s\n", in->k, in->k < 10 ? 21 : 20, "", what);
+        return in->k == DATA_NR;
+}
+
+/* A jump at index i, its targets as indexes. A comparison with the
+ * architecture or (when A holds nr) with a call's number says which. */
+static void print_jump(const struct sock_filter *in, unsigned i, const struct sc_target *t,
+                       bool a_is_nr, const char *(*name_of)(int nr), FILE *out)
+{
+        if (BPF_OP(in->code) == BPF_JA) {
+                fprintf(out, "ja   %u\n", i + 1 + in->k);
+                return;
+        }
+        char note[96] = "";
+        const char *name = a_is_nr && name_of ? name_of((int)in->k) : NULL;
+        if (in->k == t->audit_arch && !a_is_nr)
+                snprintf(note, sizeof(note), "; %s", t->arch_name);
+        else if (name)
+                snprintf(note, sizeof(note), "; %u = %s", in->k, name);
+        fprintf(out, "%-4s #0x%-8x  jt %-4u jf %-4u %s\n",
+                mnemonic(jump_names, ARRAY_SIZE(jump_names), in->code, "j?"), in->k, i + 1 + in->jt,
+                i + 1 + in->jf, note);
+}
+
+static void print_ret(const struct sock_filter *in, FILE *out)
+{
+        if (BPF_RVAL(in->code) == BPF_A) {
+                fprintf(out, "ret  A\n");
+                return;
+        }
+        char action[64];
+        sc_format_action(in->k, action, sizeof(action));
+        fprintf(out, "ret  %s\n", action);
+}
+
 void sc_disassemble(const struct sock_filter *insns, unsigned len, const struct sc_target *t,
                     const char *(*name_of)(int nr), FILE *out)
 {
-        static const char *const jumps[] = {[BPF_JEQ >> 4] = "jeq",
-                                            [BPF_JGT >> 4] = "jgt",
-                                            [BPF_JGE >> 4] = "jge",
-                                            [BPF_JSET >> 4] = "jset"};
-        static const char *const alus[] = {
-            [BPF_ADD >> 4] = "add", [BPF_SUB >> 4] = "sub", [BPF_MUL >> 4] = "mul",
-            [BPF_DIV >> 4] = "div", [BPF_OR >> 4] = "or",   [BPF_AND >> 4] = "and",
-            [BPF_LSH >> 4] = "lsh", [BPF_RSH >> 4] = "rsh", [BPF_NEG >> 4] = "neg",
-            [BPF_MOD >> 4] = "mod", [BPF_XOR >> 4] = "xor"};
+        /* Whether A holds nr, followed in listing order rather than along the
+         * jumps: enough to name the numbers the search tree compares, which
+         * comes right after the one load of nr. */
         bool a_is_nr = false;
         for (unsigned i = 0; i < len; i++) {
                 const struct sock_filter *in = &insns[i];
-                char what[64], action[64];
                 fprintf(out, "%4u: ", i);
                 switch (BPF_CLASS(in->code)) {
                 case BPF_LD:
-                        if (BPF_MODE(in->code) == BPF_ABS) {
-                                describe_load(in->k, t->big_endian, what, sizeof(what));
-                                fprintf(out, "ld   [%u]%*s; %s\n", in->k, in->k < 10 ? 21 : 20, "",
-                                        what);
-                                a_is_nr = in->k == DATA_NR;
-                        } else {
-                                fprintf(out, "ld   (mode 0x%x) #0x%x\n", BPF_MODE(in->code), in->k);
-                                a_is_nr = false;
-                        }
+                        a_is_nr = print_load(in, t, out);
                         break;
-                case BPF_ALU: {
-                        unsigned op = BPF_OP(in->code) >> 4;
+                case BPF_ALU:
                         fprintf(out, "%-4s #0x%x\n",
-                                op < ARRAY_SIZE(alus) && alus[op] ? alus[op] : "alu?", in->k);
+                                mnemonic(alu_names, ARRAY_SIZE(alu_names), in->code, "alu?"),
+                                in->k);
                         a_is_nr = false;
                         break;
-                }
                 case BPF_JMP:
-                        if (BPF_OP(in->code) == BPF_JA) {
-                                fprintf(out, "ja   %u\n", i + 1 + in->k);
-                                break;
-                        } else {
-                                unsigned op = BPF_OP(in->code) >> 4;
-                                char note[96] = "";
-                                const char *name = a_is_nr && name_of ? name_of((int)in->k) : NULL;
-                                if (in->k == t->audit_arch && !a_is_nr)
-                                        snprintf(note, sizeof(note), "; %s", t->arch_name);
-                                else if (name)
-                                        snprintf(note, sizeof(note), "; %u = %s", in->k, name);
-                                fprintf(out, "%-4s #0x%-8x  jt %-4u jf %-4u %s\n",
-                                        op < ARRAY_SIZE(jumps) && jumps[op] ? jumps[op] : "j?",
-                                        in->k, i + 1 + in->jt, i + 1 + in->jf, note);
-                        }
+                        print_jump(in, i, t, a_is_nr, name_of, out);
                         break;
                 case BPF_RET:
-                        if (BPF_RVAL(in->code) == BPF_A) {
-                                fprintf(out, "ret  A\n");
-                        } else {
-                                sc_format_action(in->k, action, sizeof(action));
-                                fprintf(out, "ret  %s\n", action);
-                        }
+                        print_ret(in, out);
                         break;
                 default:
                         fprintf(out, "op 0x%04x k 0x%x\n", in->code, in->k);
