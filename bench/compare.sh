@@ -301,7 +301,7 @@ unmounted and crun uses --cgroup-manager=disabled: crun 1.8.1 refuses rootless r
 machine's hybrid v1/v2 cgroups otherwise. No tool uses cgroups here.
 
 $(machine_summary)
-- $(crun --version | head -1); $(runc --version | head -1); $(bwrap --version); ch-run $(ch-run --version 2>&1 | head -1); $(gnuplot --version)
+- $(crun --version | head -1); $(runc --version | head -1); $(bwrap --version); ch-run $(USER=$BENCH_USER ch-run --version 2>&1 | head -1); $(gnuplot --version)
 
 ### 1. Launch latency
 

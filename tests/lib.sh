@@ -74,7 +74,7 @@ test_processes() {
         if [ "$(id -u)" -eq 0 ]; then
                 pgrep -u "$QRUN_TEST_USER"
         else
-                pgrep -u "$(id -u)" -f "^($QRUN|/bin/qtest|/bin/escape|sleep [0-9]+$)"
+                pgrep -u "$(id -u)" -f "^($QRUN|/bin/qtest|/bin/escape|sleep [0-9]+( [0-9]+)?$)"
         fi
 }
 
@@ -87,14 +87,40 @@ run_qrun() {
         ERR=$(cat "$T/err")
 }
 
-# wait_for FILE TEXT: waits up to 5 s for TEXT (a grep pattern) to appear in
-# FILE; fails if it does not.
-wait_for() {
-        for _ in $(seq 1 100); do
-                grep -q "$2" "$1" 2>/dev/null && return 0
+# test_pgrep ARGS...: pgrep ARGS... among the processes of the account qrun
+# runs as (the test user as root, ourselves otherwise), never the whole host's.
+test_pgrep() {
+        if [ "$(id -u)" -eq 0 ]; then
+                pgrep -u "$QRUN_TEST_USER" "$@"
+        else
+                pgrep -u "$(id -u)" "$@"
+        fi
+}
+
+# wait_until CMD...: runs CMD (output discarded) every 0.05 s until it
+# succeeds, for up to 10 s of wall-clock time however slow each try is on a
+# loaded machine; fails if it never does. wait_while CMD... waits the same way
+# for CMD to fail. For waiting on something to happen, instead of a fixed sleep.
+poll_() {
+        local want=$1 deadline got
+        shift
+        deadline=$(($(date +%s%N) / 1000000 + 10000))
+        while :; do
+                "$@" >/dev/null 2>&1
+                got=$?
+                [ "$want" = success ] && [ "$got" -eq 0 ] && return 0
+                [ "$want" = failure ] && [ "$got" -ne 0 ] && return 0
+                [ "$(($(date +%s%N) / 1000000))" -lt "$deadline" ] || return 1
                 sleep 0.05
         done
-        return 1
+}
+wait_until() { poll_ success "$@"; }
+wait_while() { poll_ failure "$@"; }
+
+# wait_for FILE TEXT: waits (as wait_until does) for TEXT (a grep pattern) to
+# appear in FILE; fails if it does not.
+wait_for() {
+        wait_until grep -q -- "$2" "$1"
 }
 
 # manifest FILE: writes stdin to FILE, a manifest whose [rootfs] defaults to

@@ -48,13 +48,16 @@ else
         skip "nofile hard limit is unlimited"
 fi
 
-# timeout: SIGTERM to the container, SIGKILL after 2 s of grace, exit 124
+# timeout: SIGTERM to the container, SIGKILL after 2 s of grace, exit 124.
+# The lower bounds are strict (the timeout must not fire early); the upper
+# bounds only tell the timeout from the end of the 30 s sleep, with room for a
+# loaded machine.
 start=$(date +%s%N)
 run_qrun -s limits.timeout=300ms "$T/m.ini" -- /bin/sleep 30
 elapsed=$((($(date +%s%N) - start) / 1000000))
 is "$RC" 124 "timeout: exit 124"
 is "$ERR" "qrun: timeout: 300 ms elapsed: sending SIGTERM to the container" "timeout: message"
-[ "$elapsed" -ge 300 ] && [ "$elapsed" -lt 1500 ]
+[ "$elapsed" -ge 300 ] && [ "$elapsed" -lt 10000 ]
 ok $? "timeout: ends after 300 ms ($elapsed ms)"
 
 start=$(date +%s%N)
@@ -63,7 +66,7 @@ elapsed=$((($(date +%s%N) - start) / 1000000))
 is "$RC" 124 "timeout, SIGTERM ignored: exit 124"
 is "$ERR" "qrun: timeout: 300 ms elapsed: sending SIGTERM to the container
 qrun: timeout: still running 2000 ms later: sending SIGKILL" "timeout, SIGTERM ignored: SIGKILL after the grace period"
-[ "$elapsed" -ge 2300 ] && [ "$elapsed" -lt 4000 ]
+[ "$elapsed" -ge 2300 ] && [ "$elapsed" -lt 15000 ]
 ok $? "timeout, SIGTERM ignored: ends after 2.3 s ($elapsed ms)"
 
 run_qrun -s limits.timeout=300ms -s namespaces.pid=false "$T/m.ini" -- /bin/sh -c 'sleep 30; echo after'

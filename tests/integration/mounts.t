@@ -149,13 +149,15 @@ run_qrun "$T/hostns2.ini"
 ok $([ "$RC" -eq 0 ] && [ -n "$OUT" ] && [ "$OUT" != "$(readlink /proc/self/ns/mnt)" ]; echo $?) \
         "an empty [mounts] section turns mount mode on"
 
-# The monitor (qrun's own process) stays in the host's mount namespace.
-user_command "$QRUN" "$T/proc.ini" -- /bin/sleep 1
-"${CMD[@]}" </dev/null &
+# The monitor (qrun's own process) stays in the host's mount namespace: looked
+# at once the command runs, so qrun has set up the container.
+user_command "$QRUN" "$T/proc.ini" -- /bin/sh -c 'echo ready; exec sleep 30'
+"${CMD[@]}" >"$T/monitor.out" </dev/null &
 monitor=$!
-sleep 0.4
+wait_for "$T/monitor.out" ready
 is "$(readlink /proc/$monitor/ns/mnt):$(readlink /proc/$monitor/root)" "$(readlink /proc/self/ns/mnt):/" \
         "the monitor keeps the host's mount namespace and root"
+kill "$monitor"
 wait $monitor
 
 # ---- malformed [mounts] lines: one error each ----

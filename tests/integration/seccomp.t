@@ -43,12 +43,20 @@ else
         skip "this kernel has no system call $beyond to test the unknown action with"
 fi
 
-# A 32-bit call through int 0x80 is another architecture: killed.
+# A 32-bit call through int 0x80 is another architecture: killed. Without a
+# filter first: a kernel without the 32-bit ABI (ia32_emulation=0, or a
+# hypervisor that does not deliver int 0x80) answers it with SIGSEGV, and then
+# there is nothing for the filter to kill.
 if [ "$(uname -m)" = x86_64 ]; then
-        q "$T/m.ini" -- /bin/qtest int80
-        is "$RC" 159 "default: int 0x80 (i386 ABI) is killed with SIGSYS (128+31)"
         q -s seccomp.profile=none "$T/m.ini" -- /bin/qtest int80
-        is "$RC:$OUT" "0:int80 returned 2" "none: int 0x80 works (getpid)"
+        if [ "$RC" = 139 ]; then
+                skip "int 0x80 segfaults here even without a filter (no 32-bit ABI): nothing to kill"
+                skip "int 0x80 segfaults here even without a filter (no 32-bit ABI)"
+        else
+                is "$RC:$OUT" "0:int80 returned 2" "none: int 0x80 works (getpid)"
+                q "$T/m.ini" -- /bin/qtest int80
+                is "$RC" 159 "default: int 0x80 (i386 ABI) is killed with SIGSYS (128+31)"
+        fi
 else
         skip "int 0x80 exists on x86_64 only"
         skip "int 0x80 exists on x86_64 only"
@@ -74,14 +82,14 @@ q "$T/m.ini" -- /bin/qtest sys socket 40 1 0
 is "$OUT" "EAFNOSUPPORT" "default: socket(AF_VSOCK) is refused"
 q "$T/m.ini" -- /bin/qtest sys socket 0x100000028 1 0
 is "$OUT" "EAFNOSUPPORT" "default: socket(0x100000028), AF_VSOCK for the kernel, is refused too"
+# The bypass can only be shown where the kernel creates socket(0x100000028)
+# (as AF_VSOCK) without a filter.
 if [ "$vsock_kernel" = ok ]; then
-        ok 0 "without a filter this kernel creates socket(0x100000028) as AF_VSOCK"
         bypass=$(as_user "$QRUN_HELPERS/vsock_bypass")
         is "$bypass" "socket(40)=EAFNOSUPPORT socket(0x100000028)=ok" \
                 "a libseccomp filter blocking AF_VSOCK lets socket(0x100000028) through (the trap qrun avoids)"
 else
-        skip "this kernel has no AF_VSOCK (got $vsock_kernel), the bypass cannot be shown"
-        skip "this kernel has no AF_VSOCK"
+        skip "this kernel has no AF_VSOCK (socket(0x100000028) without a filter: $vsock_kernel), the bypass cannot be shown"
 fi
 q "$T/m.ini" -- /bin/qtest sys socket 0x100000026 5 0
 is "$OUT" "EAFNOSUPPORT" "default: socket(AF_ALG) with upper bits set is refused"
