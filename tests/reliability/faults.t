@@ -11,7 +11,7 @@ mounts_before=$(wc -l </proc/self/mountinfo)
 
 # nothing_left NAME: no process of the user survives, nothing new is mounted.
 nothing_left() {
-        sleep 0.1
+        wait_while test_processes # exiting containers may take a moment to go
         is "$(test_processes | wc -l):$(wc -l </proc/self/mountinfo)" "0:$mounts_before" \
                 "$1: nothing left behind"
 }
@@ -63,7 +63,10 @@ one_line_error "max_user_namespaces=0" \
 as_user unshare --user --map-root-user sh -c \
         "echo 1 >/proc/sys/user/max_user_namespaces || exit 99
          unshare --user sleep 30 & holder=\$!
-         sleep 0.3; $QRUN $T/m.ini -- /bin/true; rc=\$?; kill \$holder; wait; exit \$rc" \
+         tries=0 # until the holder is in its namespace (10 s at most)
+         while [ \"\$(readlink /proc/\$holder/ns/user)\" = \"\$(readlink /proc/\$\$/ns/user)\" ] &&
+               [ \$tries -lt 500 ]; do sleep 0.02; tries=\$((tries + 1)); done
+         $QRUN $T/m.ini -- /bin/true; rc=\$?; kill \$holder; wait; exit \$rc" \
         >"$T/out" 2>"$T/err"
 RC=$? ERR=$(cat "$T/err")
 one_line_error "max_user_namespaces reached" \

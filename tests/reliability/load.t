@@ -26,7 +26,7 @@ ok $? "chroot mode: $launches launches, 2 in parallel: $(cat "$T/chroot.out")"
 head -n 3 "$T/chroot.err" | sed 's/^/# /'
 like "$(cat "$T/chroot.out")" "^launches=$launches failures=0 fd_leaks=0 unreaped=0 " \
         "chroot mode: no failure, no descriptor leak, no zombie in the caller"
-sleep 0.2
+wait_while test_processes # the last containers' inits may still be exiting
 is "$(leftovers)" "processes=0 zombies=0" "chroot mode: no process of the user is left"
 
 mount_launches=$((launches / 5))
@@ -34,7 +34,7 @@ as_user "$T/load" "$mount_launches" 2 "1 2" "$QRUN" "$T/mount.ini" -- /bin/escap
         >"$T/mount.out" 2>"$T/mount.err"
 ok $? "mount mode: $mount_launches launches, 2 in parallel: $(cat "$T/mount.out")"
 head -n 3 "$T/mount.err" | sed 's/^/# /'
-sleep 0.2
+wait_while test_processes
 is "$(leftovers)" "processes=0 zombies=0" "mount mode: no process of the user is left"
 is "$(wc -l </proc/self/mountinfo)" "$mounts_before" "mount mode: nothing is left mounted on the host"
 done_testing
