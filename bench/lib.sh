@@ -7,6 +7,8 @@ BENCH_USER=${BENCH_USER:-qrun-test}
 
 need_packages() {
         "$REPO/tools/need-packages.sh" bench "$@"
+        # The compiler flags and source lists (they need gcc installed).
+        . "$REPO/tools/build-vars.sh"
 }
 
 # Everything runs as an unprivileged account, hyperfine included, so that no

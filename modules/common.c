@@ -29,7 +29,8 @@ static size_t limit_hint(int err, char *out, size_t size)
         return n < 0 ? 0 : (size_t)n;
 }
 
-static void vreport(const char *module, int err, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vreport(const char *module, int err,
+                                                          const char *fmt, va_list ap)
 {
         /* One buffer and one write(2): lines from the monitor and the container
          * processes interleave cleanly on a shared stderr. */

@@ -14,8 +14,9 @@ const char *loc_format(struct loc loc, char *buf, unsigned size)
         return buf;
 }
 
-static void vdiag(struct diag *d, struct loc loc, const char *section, const char *key,
-                  const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void vdiag(struct diag *d, struct loc loc,
+                                                        const char *section, const char *key,
+                                                        const char *fmt, va_list ap)
 {
         if (++d->errors > DIAG_MAX_PRINTED)
                 return;

@@ -9,13 +9,14 @@
 # (build.sh --sanitize). --quick skips that second pass and the fuzz smoke.
 # As root (CI) it installs what it needs and runs qrun as the unprivileged
 # account qrun-test, never as root; as a normal user it runs qrun as yourself.
+# Compiler flags: tools/build-vars.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=
 for arg in "$@"; do
         case $arg in
         --quick) quick=1 ;;
-        -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "tests/run.sh: unknown option $arg" >&2; exit 2 ;;
         esac
 done
@@ -25,18 +26,16 @@ tools/need-packages.sh tests/run.sh busybox-static util-linux perl clang-format 
         gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross
 
 if [ -n "$quick" ]; then ./build.sh --werror; else ./build.sh --werror --sanitize; fi
+. tools/build-vars.sh
 
 # ---- unit tests: the parsers, built for the host with sanitizers ----
-multiarch=$(gcc -print-multiarch)
-mkdir -p build/tests
 # Every module but the allocator (the sanitizers bring their own), plus the
 # tables build.sh generated; libseccomp is the tests' independent reference.
-modules=($(ls modules/*.c | grep -v modules/arena.c) build/gen/seccomp_tables.c)
+mkdir -p build/tests
 for src in tests/unit/*.c; do
         name=$(basename "$src" .c)
-        gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-missing-field-initializers -DQRUN_SYSTEM_MALLOC \
-                -fsanitize=address,undefined -fno-sanitize-recover=all -iquote modules \
-                "$src" "${modules[@]}" "/usr/lib/$multiarch/libinih.a" -lseccomp -o "build/tests/$name.t"
+        gcc "${QRUN_BASE_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" "${QRUN_ASAN[@]}" "$src" \
+                "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -lseccomp -o "build/tests/$name.t"
 done
 
 # ---- integration fixture: an unprivileged account, a rootfs, the probe ----
@@ -48,10 +47,11 @@ if [ "$(id -u)" -eq 0 ] && ! id "$QRUN_TEST_USER" >/dev/null 2>&1; then
         useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$QRUN_TEST_USER"
 fi
 tools/mkrootfs.sh "$work/rootfs" >/dev/null
-musl-gcc -static -O2 -Wall -Werror -Ibuild/include tests/helper/qtest.c -o "$work/rootfs/bin/qtest"
-musl-gcc -static -O2 -Wall -Wextra -Werror -Ibuild/include tests/security/escape.c -o "$work/rootfs/bin/escape"
-musl-gcc -static -O2 -Wall -Wextra -Werror tests/security/suid_probe.c -o "$work/suid_probe"
-gcc -O2 -Wall -Werror tests/helper/vsock_bypass.c -lseccomp -o "$work/vsock_bypass"
+musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror -I"$QRUN_MUSL_INCLUDE" tests/helper/qtest.c -o "$work/rootfs/bin/qtest"
+musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror -I"$QRUN_MUSL_INCLUDE" tests/security/escape.c \
+        -o "$work/rootfs/bin/escape"
+musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror tests/security/suid_probe.c -o "$work/suid_probe"
+gcc "${QRUN_AUX_CFLAGS[@]}" -Werror tests/helper/vsock_bypass.c -lseccomp -o "$work/vsock_bypass"
 cp build/qrun "$work/qrun"
 [ -n "$quick" ] || cp build/asan/qrun "$work/qrun-asan"
 chmod -R a+rX "$work"

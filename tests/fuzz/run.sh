@@ -17,15 +17,15 @@ harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(manifest policy bpf differential)
 
 tools/need-packages.sh fuzz clang libclang-rt-14-dev libseccomp-dev libinih-dev
-[ -f build/gen/seccomp_tables.c ] || ./build.sh >/dev/null
-multiarch=$(gcc -print-multiarch)
-modules=($(ls modules/*.c | grep -v modules/arena.c) build/gen/seccomp_tables.c)
+. tools/build-vars.sh
+[ -f "$QRUN_TABLES" ] || ./build.sh >/dev/null
 out=${FUZZ_OUT:-build/fuzz}
 mkdir -p "$out"
+# The unit tests' flags (tools/build-vars.sh), with libFuzzer's driver.
 for name in "${harnesses[@]}"; do
-        clang -std=gnu11 -O1 -g -DQRUN_SYSTEM_MALLOC -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all -iquote modules tests/fuzz/fuzz_$name.c "${modules[@]}" \
-                "/usr/lib/$multiarch/libinih.a" -lseccomp -o "$out/fuzz_$name"
+        clang "${QRUN_BASE_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" "${QRUN_ASAN[@]}" -fsanitize=fuzzer \
+                "tests/fuzz/fuzz_$name.c" "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -lseccomp \
+                -o "$out/fuzz_$name"
 done
 
 # The harnesses run in parallel (one job each); each must finish clean.
