@@ -4,8 +4,8 @@
 #
 #   ./build.sh [--werror] [--sanitize]
 #
-# Run as root it first installs the Debian packages it needs; run as a normal
-# user it names the missing ones and stops. Flags and
+# Run as root it first installs the Debian packages it needs (tools/deps.sh
+# build); run as a normal user it names the missing ones and stops. Flags and
 # source lists come from tools/build-vars.sh. --werror (implied when CI is
 # set) makes compiler warnings errors. --sanitize also builds build/asan/qrun:
 # the same sources with AddressSanitizer and UndefinedBehaviorSanitizer (glibc,
@@ -25,8 +25,8 @@ for arg in "$@"; do
         esac
 done
 
-# ---- dependencies ----
-tools/need-packages.sh build.sh musl-tools libinih-dev libseccomp-dev linux-libc-dev busybox-static binutils gcc
+# ---- dependencies: tools/deps.sh lists them ----
+tools/deps.sh --who build.sh build
 
 # ---- flags and source lists: tools/build-vars.sh declares them ----
 . tools/build-vars.sh

@@ -14,8 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-10}
 
-need_packages hyperfine busybox-static musl-tools python3 gnuplot-nox time crun runc bubblewrap \
-        charliecloud-runtime libseccomp-dev gcc
+deps bench-compare
 (cd "$REPO" && ./build.sh >/dev/null)
 make_workdir
 out_dir="$BENCH_DIR/results/compare"

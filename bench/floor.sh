@@ -12,7 +12,7 @@
 rounds=${1:-20}
 runs=${2:-150}
 
-need_packages hyperfine busybox-static musl-tools python3 gcc
+deps bench
 (cd "$REPO" && ./build.sh >/dev/null)
 make_workdir
 "$REPO/tools/mkrootfs.sh" "$WORK/rootfs" >/dev/null

@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-300}
 
-need_packages hyperfine busybox-static musl-tools python3 libseccomp-dev gcc
+deps bench
 (cd "$REPO" && ./build.sh >/dev/null)
 make_workdir
 (cd "$REPO" && gcc "${QRUN_AUX_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" -DQRUN_SYSTEM_MALLOC \

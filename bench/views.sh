@@ -23,7 +23,7 @@ rounds=${1:-10}
 runs=${2:-100}
 baseline_ref=${3:-e46c2b1}
 
-need_packages hyperfine busybox-static musl-tools python3 bubblewrap git gcc
+deps bench
 (cd "$REPO" && ./build.sh >/dev/null)
 make_workdir
 "$REPO/tools/mkrootfs.sh" "$WORK/rootfs" >/dev/null

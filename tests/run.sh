@@ -7,9 +7,9 @@
 # faults). Then it runs the integration, security and reliability tests a
 # second time against build/asan/qrun, qrun built with ASan and UBSan
 # (build.sh --sanitize). --quick skips that second pass and the fuzz smoke.
-# As root (CI) it installs what it needs and runs qrun as the unprivileged
-# account qrun-test, never as root; as a normal user it runs qrun as yourself.
-# Compiler flags: tools/build-vars.sh.
+# As root (CI) it first installs what it needs (tools/deps.sh test) and runs
+# qrun as the unprivileged account qrun-test, never as root; as a normal user
+# it runs qrun as yourself. Compiler flags: tools/build-vars.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=
@@ -21,9 +21,12 @@ for arg in "$@"; do
         esac
 done
 
-# ---- dependencies ----
-tools/need-packages.sh tests/run.sh busybox-static util-linux perl clang-format file bubblewrap \
-        gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross
+# ---- dependencies: tools/deps.sh lists them ----
+if [ -n "$quick" ]; then
+        tools/deps.sh --who tests/run.sh test
+else
+        tools/deps.sh --who tests/run.sh test fuzz
+fi
 
 if [ -n "$quick" ]; then ./build.sh --werror; else ./build.sh --werror --sanitize; fi
 . tools/build-vars.sh

@@ -8,7 +8,8 @@
 # checked with an interpreter), differential (qrun against libseccomp).
 # Corpora grow in $FUZZ_OUT/corpus/NAME (FUZZ_OUT defaults to build/fuzz),
 # seeded from tests/fuzz/seeds/NAME; crashes land in $FUZZ_OUT as crash-* and
-# fail the run. Run as root it installs what it needs.
+# fail the run. Run as root it first installs what it needs (tools/deps.sh
+# fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-20}
@@ -16,7 +17,7 @@ shift || true
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(manifest policy bpf differential)
 
-tools/need-packages.sh fuzz clang libclang-rt-14-dev libseccomp-dev libinih-dev
+tools/deps.sh --who fuzz fuzz
 . tools/build-vars.sh
 [ -f "$QRUN_TABLES" ] || ./build.sh >/dev/null
 out=${FUZZ_OUT:-build/fuzz}

@@ -16,7 +16,8 @@ printf '#!/bin/sh\nexit 1\n' >"$T/fakebin/dpkg-query"
 chmod 755 "$T/fakebin/dpkg-query"
 mkdir -p "$T/repo/tools"
 cp "$QRUN_SOURCE/build.sh" "$T/repo/"
-cp "$QRUN_SOURCE/tools/need-packages.sh" "$T/repo/tools/"
+cp "$QRUN_SOURCE/tools/deps.sh" "$QRUN_SOURCE/tools/need-packages.sh" "$QRUN_SOURCE/tools/build-vars.sh" \
+        "$T/repo/tools/"
 chmod -R a+rwX "$T/repo"
 as_user env PATH="$T/fakebin:$PATH" "$T/repo/build.sh" >"$T/out" 2>"$T/err"
 rc=$?
