@@ -1,10 +1,11 @@
 #!/bin/bash
 # Runs every qrun test: ./tests/run.sh [--quick]
 #
-# Builds qrun, compiles the unit tests (with ASan and UBSan), builds a busybox
-# rootfs with the qtest and escape probes, then runs everything under prove
-# (TAP): unit, integration, security (escape attempts) and reliability (load,
-# faults). Then it runs the integration, security and reliability tests a
+# Builds qrun, compiles the unit tests (with ASan and UBSan; the allocator's
+# with UBSan alone, as ASan would replace it), builds a busybox rootfs with
+# the qtest and escape probes, then runs everything under prove (TAP): unit,
+# integration, security (escape attempts) and reliability (load, faults).
+# Then it runs the integration, security and reliability tests a
 # second time against build/asan/qrun, qrun built with ASan and UBSan
 # (build.sh --sanitize). --quick skips that second pass and the fuzz smoke.
 # As root (CI) it first installs what it needs (tools/deps.sh test) and runs
@@ -31,14 +32,21 @@ fi
 if [ -n "$quick" ]; then ./build.sh --werror; else ./build.sh --werror --sanitize; fi
 . tools/build-vars.sh
 
-# ---- unit tests: the parsers, built for the host with sanitizers ----
+# ---- unit tests: the parsers and the allocator, built for the host with sanitizers ----
 # Every module but the allocator (the sanitizers bring their own), plus the
 # tables build.sh generated; libseccomp is the tests' independent reference.
+# test_arena tests that allocator: it links modules/arena.c alone, without
+# ASan (which replaces malloc), so that its malloc is the arena's.
 mkdir -p build/tests
 for src in tests/unit/*.c; do
         name=$(basename "$src" .c)
-        gcc "${QRUN_BASE_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" "${QRUN_ASAN[@]}" "$src" \
-                "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -lseccomp -o "build/tests/$name.t"
+        if [ "$name" = test_arena ]; then
+                gcc "${QRUN_BASE_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" "${QRUN_UBSAN[@]}" "$src" \
+                        modules/arena.c -o "build/tests/$name.t"
+        else
+                gcc "${QRUN_BASE_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" "${QRUN_ASAN[@]}" "$src" \
+                        "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -lseccomp -o "build/tests/$name.t"
+        fi
 done
 
 # ---- integration fixture: an unprivileged account, a rootfs, the probe ----

@@ -19,7 +19,8 @@ static void tap_ok(int pass, const char *name)
         fflush(stdout);
 }
 
-static void tap_is_str(const char *got, const char *expected, const char *name)
+__attribute__((unused)) static void tap_is_str(const char *got, const char *expected,
+                                               const char *name)
 {
         int pass = got && expected ? !strcmp(got, expected) : got == expected;
         tap_ok(pass, name);
@@ -47,7 +48,7 @@ static int tap_done(void)
 static int capture_saved_fd = -1;
 static FILE *capture_file;
 
-static void capture_begin(void)
+__attribute__((unused)) static void capture_begin(void)
 {
         fflush(stderr);
         capture_file = tmpfile();
@@ -55,7 +56,7 @@ static void capture_begin(void)
         dup2(fileno(capture_file), 2);
 }
 
-static const char *capture_end(void)
+__attribute__((unused)) static const char *capture_end(void)
 {
         static char buf[8192];
         fflush(stderr);
