@@ -68,14 +68,8 @@ cp build/qrun "$work/qrun"
 chmod -R a+rX "$work"
 export QRUN="$work/qrun" ROOTFS="$work/rootfs" QRUN_SOURCE=$PWD QRUN_HELPERS="$work"
 
-# ---- style: the one formatter configuration, used ----
-unformatted=$(for f in launcher.c modules/*.[ch] tests/helper/*.c tests/unit/*.[ch] tests/fuzz/*.[ch] \
-        tests/security/*.c tests/reliability/*.c; do
-        clang-format --dry-run "$f" 2>&1 | grep -q . && echo "$f"; done || true)
-if [ -n "$unformatted" ]; then
-        echo "tests/run.sh: not formatted with .clang-format: $unformatted" >&2
-        exit 1
-fi
+# ---- style: the one formatter configuration, short functions ----
+tools/check-style.sh
 
 # ---- fuzzing, briefly: the long runs are tests/fuzz/run.sh SECONDS ----
 [ -n "$quick" ] || FUZZ_OUT=build/fuzz-smoke tests/fuzz/run.sh "${QRUN_FUZZ_SECONDS:-10}"
