@@ -25,7 +25,7 @@ fi
 packages=()
 add() { # PURPOSE: its packages, after those of what it builds on
         case $1 in
-        build) packages+=(musl-tools libinih-dev libseccomp-dev linux-libc-dev busybox-static binutils gcc) ;;
+        build) packages+=(musl-tools libinih-dev libseccomp-dev linux-libc-dev busybox-static binutils gcc libc6-dev) ;;
         test)
                 add build
                 packages+=(util-linux perl clang-format file bubblewrap gcc-aarch64-linux-gnu
