@@ -14,8 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-10}
 
-need_packages hyperfine busybox-static musl-tools python3 gnuplot-nox time crun runc bubblewrap \
-        charliecloud-runtime libseccomp-dev gcc
+deps bench-compare
 (cd "$REPO" && ./build.sh >/dev/null)
 make_workdir
 out_dir="$BENCH_DIR/results/compare"
@@ -29,10 +28,14 @@ gid=$(id -g "$BENCH_USER")
 # ---- one rootfs for every tool ----
 "$REPO/tools/mkrootfs.sh" "$WORK/rootfs" >/dev/null
 mkdir -p "$WORK/rootfs/sys" "$WORK/rootfs/mnt" # mount points ch-run and the OCI runtimes use
-musl-gcc -static -O2 -I"$REPO/build/include" "$REPO/tests/helper/qtest.c" -o "$WORK/rootfs/bin/qtest"
-musl-gcc -static -O2 -Wall -Werror "$BENCH_DIR/floor.c" -o "$WORK/floor"
-musl-gcc -static -O2 -Wall -Werror "$BENCH_DIR/throughput.c" -o "$WORK/throughput"
-musl-gcc -static -O2 -Wall -Werror "$BENCH_DIR/fdexec.c" -o "$WORK/fdexec"
+(
+        cd "$REPO"
+        musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror -I"$QRUN_MUSL_INCLUDE" tests/helper/qtest.c \
+                -o "$WORK/rootfs/bin/qtest"
+        for prog in floor throughput fdexec; do
+                musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror "bench/$prog.c" -o "$WORK/$prog"
+        done
+)
 cp "$REPO/build/qrun" "$WORK/qrun"
 printf '[rootfs]\npath = %s\n[process]\ncommand = /bin/true\n' "$WORK/rootfs" >"$WORK/true.ini"
 printf '[rootfs]\npath = %s\n[process]\ncommand = /bin/true\n[seccomp]\nprofile = none\n' \

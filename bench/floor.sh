@@ -12,11 +12,11 @@
 rounds=${1:-20}
 runs=${2:-150}
 
-need_packages hyperfine busybox-static musl-tools python3
+deps bench
 (cd "$REPO" && ./build.sh >/dev/null)
 make_workdir
 "$REPO/tools/mkrootfs.sh" "$WORK/rootfs" >/dev/null
-musl-gcc -static -O2 -Wall -Werror "$BENCH_DIR/floor.c" -o "$WORK/floor"
+(cd "$REPO" && musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror bench/floor.c -o "$WORK/floor")
 cp "$REPO/build/qrun" "$WORK/qrun"
 printf '[rootfs]\npath = %s\n[process]\ncommand = /bin/true\n' "$WORK/rootfs" >"$WORK/true.ini"
 printf '[rootfs]\npath = %s\n[process]\ncommand = /bin/true\n[seccomp]\nprofile = none\n' "$WORK/rootfs" \

@@ -5,8 +5,12 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
 BENCH_USER=${BENCH_USER:-qrun-test}
 
-need_packages() {
-        "$REPO/tools/need-packages.sh" bench "$@"
+# deps PURPOSE...: the first step of every bench script: the Debian packages
+# (tools/deps.sh), then the compiler flags and source lists
+# (tools/build-vars.sh, which needs gcc installed).
+deps() {
+        "$REPO/tools/deps.sh" --who bench "$@"
+        . "$REPO/tools/build-vars.sh"
 }
 
 # Everything runs as an unprivileged account, hyperfine included, so that no

@@ -16,13 +16,12 @@
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-300}
 
-need_packages hyperfine busybox-static musl-tools python3 libseccomp-dev gcc
+deps bench
 (cd "$REPO" && ./build.sh >/dev/null)
 make_workdir
-multiarch=$(gcc -print-multiarch)
-(cd "$REPO" && gcc -std=gnu11 -O2 -DQRUN_SYSTEM_MALLOC -iquote modules bench/seccomp_attach.c \
-        $(ls modules/*.c | grep -v modules/arena.c) build/gen/seccomp_tables.c \
-        "/usr/lib/$multiarch/libinih.a" -lseccomp -o "$WORK/seccomp_attach")
+(cd "$REPO" && gcc "${QRUN_AUX_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" -DQRUN_SYSTEM_MALLOC \
+        bench/seccomp_attach.c "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -lseccomp \
+        -o "$WORK/seccomp_attach")
 cp "$REPO/profiles/default.ini" "$WORK/default.ini"
 
 # A 400-rule custom profile written as people write them (default.ini's

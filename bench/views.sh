@@ -23,11 +23,11 @@ rounds=${1:-10}
 runs=${2:-100}
 baseline_ref=${3:-e46c2b1}
 
-need_packages hyperfine busybox-static musl-tools python3 bubblewrap git
+deps bench
 (cd "$REPO" && ./build.sh >/dev/null)
 make_workdir
 "$REPO/tools/mkrootfs.sh" "$WORK/rootfs" >/dev/null
-musl-gcc -static -O2 -Wall -Werror "$BENCH_DIR/floor.c" -o "$WORK/floor"
+(cd "$REPO" && musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror bench/floor.c -o "$WORK/floor")
 cp "$REPO/build/qrun" "$WORK/qrun"
 
 # The baseline binary, built from its own worktree.

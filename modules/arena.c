@@ -95,8 +95,8 @@ void *calloc(size_t count, size_t size)
 
 void *realloc(void *p, size_t n)
 {
-        if (!p)
-                return malloc(n);
+        if (!p || n > SIZE_MAX / 2)
+                return malloc(n); /* for a huge n: NULL and ENOMEM, before round_up wraps to 0 */
         struct header *h = (struct header *)p - 1;
         size_t want = round_up(n ? n : 1);
         if (want <= h->size)

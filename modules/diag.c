@@ -2,7 +2,8 @@
 
 #include <stdarg.h>
 
-static void vdiag(struct diag *d, struct loc at, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vdiag(struct diag *d, struct loc at,
+                                                        const char *fmt, va_list ap)
 {
         if (++d->errors <= DIAG_MAX_PRINTED)
                 vwarn_at(at, 0, fmt, ap);

@@ -1,42 +1,52 @@
 #!/bin/bash
 # Runs every qrun test: ./tests/run.sh [--quick]
 #
-# Builds qrun, compiles the unit tests (with ASan and UBSan), builds a busybox
-# rootfs with the qtest and escape probes, then runs everything under prove
-# (TAP): unit, integration, security (escape attempts) and reliability (load,
-# faults). Then it runs the integration, security and reliability tests a
+# Builds qrun, compiles the unit tests (with ASan and UBSan; the allocator's
+# with UBSan alone, as ASan would replace it), builds a busybox rootfs with
+# the qtest and escape probes, then runs everything under prove (TAP): unit,
+# integration, security (escape attempts) and reliability (load, faults).
+# Then it runs the integration, security and reliability tests a
 # second time against build/asan/qrun, qrun built with ASan and UBSan
 # (build.sh --sanitize). --quick skips that second pass and the fuzz smoke.
-# As root (CI) it installs what it needs and runs qrun as the unprivileged
-# account qrun-test, never as root; as a normal user it runs qrun as yourself.
+# As root (CI) it first installs what it needs (tools/deps.sh test) and runs
+# qrun as the unprivileged account qrun-test, never as root; as a normal user
+# it runs qrun as yourself. Compiler flags: tools/build-vars.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=
 for arg in "$@"; do
         case $arg in
         --quick) quick=1 ;;
-        -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "tests/run.sh: unknown option $arg" >&2; exit 2 ;;
         esac
 done
 
-# ---- dependencies ----
-tools/need-packages.sh tests/run.sh busybox-static util-linux perl clang-format file bubblewrap \
-        gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross
+# ---- dependencies: tools/deps.sh lists them ----
+if [ -n "$quick" ]; then
+        tools/deps.sh --who tests/run.sh test
+else
+        tools/deps.sh --who tests/run.sh test fuzz
+fi
 
 if [ -n "$quick" ]; then ./build.sh --werror; else ./build.sh --werror --sanitize; fi
+. tools/build-vars.sh
 
-# ---- unit tests: the parsers, built for the host with sanitizers ----
-multiarch=$(gcc -print-multiarch)
-mkdir -p build/tests
+# ---- unit tests: the parsers and the allocator, built for the host with sanitizers ----
 # Every module but the allocator (the sanitizers bring their own), plus the
 # tables build.sh generated; libseccomp is the tests' independent reference.
-modules=($(ls modules/*.c | grep -v modules/arena.c) build/gen/seccomp_tables.c)
+# test_arena tests that allocator: it links modules/arena.c alone, without
+# ASan (which replaces malloc), so that its malloc is the arena's.
+mkdir -p build/tests
 for src in tests/unit/*.c; do
         name=$(basename "$src" .c)
-        gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-missing-field-initializers -DQRUN_SYSTEM_MALLOC \
-                -fsanitize=address,undefined -fno-sanitize-recover=all -iquote modules \
-                "$src" "${modules[@]}" "/usr/lib/$multiarch/libinih.a" -lseccomp -o "build/tests/$name.t"
+        if [ "$name" = test_arena ]; then
+                gcc "${QRUN_BASE_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" "${QRUN_UBSAN[@]}" "$src" \
+                        modules/arena.c -o "build/tests/$name.t"
+        else
+                gcc "${QRUN_BASE_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" "${QRUN_ASAN[@]}" "$src" \
+                        "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -lseccomp -o "build/tests/$name.t"
+        fi
 done
 
 # ---- integration fixture: an unprivileged account, a rootfs, the probe ----
@@ -48,23 +58,18 @@ if [ "$(id -u)" -eq 0 ] && ! id "$QRUN_TEST_USER" >/dev/null 2>&1; then
         useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$QRUN_TEST_USER"
 fi
 tools/mkrootfs.sh "$work/rootfs" >/dev/null
-musl-gcc -static -O2 -Wall -Werror -Ibuild/include tests/helper/qtest.c -o "$work/rootfs/bin/qtest"
-musl-gcc -static -O2 -Wall -Wextra -Werror -Ibuild/include tests/security/escape.c -o "$work/rootfs/bin/escape"
-musl-gcc -static -O2 -Wall -Wextra -Werror tests/security/suid_probe.c -o "$work/suid_probe"
-gcc -O2 -Wall -Werror tests/helper/vsock_bypass.c -lseccomp -o "$work/vsock_bypass"
+musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror -I"$QRUN_MUSL_INCLUDE" tests/helper/qtest.c -o "$work/rootfs/bin/qtest"
+musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror -I"$QRUN_MUSL_INCLUDE" tests/security/escape.c \
+        -o "$work/rootfs/bin/escape"
+musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror tests/security/suid_probe.c -o "$work/suid_probe"
+gcc "${QRUN_AUX_CFLAGS[@]}" -Werror tests/helper/vsock_bypass.c -lseccomp -o "$work/vsock_bypass"
 cp build/qrun "$work/qrun"
 [ -n "$quick" ] || cp build/asan/qrun "$work/qrun-asan"
 chmod -R a+rX "$work"
 export QRUN="$work/qrun" ROOTFS="$work/rootfs" QRUN_SOURCE=$PWD QRUN_HELPERS="$work"
 
-# ---- style: the one formatter configuration, used ----
-unformatted=$(for f in launcher.c modules/*.[ch] tests/helper/*.c tests/unit/*.[ch] tests/fuzz/*.[ch] \
-        tests/security/*.c tests/reliability/*.c; do
-        clang-format --dry-run "$f" 2>&1 | grep -q . && echo "$f"; done || true)
-if [ -n "$unformatted" ]; then
-        echo "tests/run.sh: not formatted with .clang-format: $unformatted" >&2
-        exit 1
-fi
+# ---- style: the one formatter configuration, short functions ----
+tools/check-style.sh
 
 # ---- fuzzing, briefly: the long runs are tests/fuzz/run.sh SECONDS ----
 [ -n "$quick" ] || FUZZ_OUT=build/fuzz-smoke tests/fuzz/run.sh "${QRUN_FUZZ_SECONDS:-10}"

@@ -2,6 +2,7 @@
 # Makes sure Debian packages are installed: tools/need-packages.sh WHO PACKAGE...
 # As root it installs the missing ones (saying which); as a normal user it names
 # them and exits 1. WHO prefixes the messages (build.sh, tests/run.sh, bench).
+# The package lists are in tools/deps.sh, which calls this.
 set -euo pipefail
 who=$1
 shift

@@ -9,8 +9,13 @@
 #include <fcntl.h>
 #include <stdint.h>
 
+/* libFuzzer's entry point, which every harness defines (libFuzzer ships no
+ * header declaring it). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 /* Writes data to a per-process scratch file and returns its path. */
-static const char *input_file(const char *suffix, const uint8_t *data, size_t size)
+__attribute__((unused)) static const char *input_file(const char *suffix, const uint8_t *data,
+                                                      size_t size)
 {
         static char path[96];
         snprintf(path, sizeof(path), "/tmp/qrun-fuzz.%d.%s", (int)getpid(), suffix);
@@ -23,7 +28,7 @@ static const char *input_file(const char *suffix, const uint8_t *data, size_t si
 
 /* The x86_64 target every harness compiles for, described once per process
  * (harness_target asks libseccomp about every number: too slow per input). */
-static const struct sc_target *fuzz_target(void)
+__attribute__((unused)) static const struct sc_target *fuzz_target(void)
 {
         static struct sc_target target;
         if (!target.audit_arch)
@@ -37,7 +42,7 @@ struct bytes {
         size_t n;
 };
 
-static uint64_t take(struct bytes *b, unsigned count)
+__attribute__((unused)) static uint64_t take(struct bytes *b, unsigned count)
 {
         uint64_t v = 0;
         for (unsigned i = 0; i < count; i++) {
@@ -52,7 +57,7 @@ static uint64_t take(struct bytes *b, unsigned count)
 }
 
 /* Interesting 64-bit values around a condition's constant. */
-static uint64_t near_value(struct bytes *b, uint64_t v)
+__attribute__((unused)) static uint64_t near_value(struct bytes *b, uint64_t v)
 {
         switch (take(b, 1) % 8) {
         case 0:
@@ -83,8 +88,9 @@ static const uint32_t fuzz_actions[] = {
 /* A policy decoded from bytes. one_rule_per_call and only_64bit keep it within
  * what libseccomp expresses the same way (it orders rules of one call by
  * action, not by line, and compares all 64 bits). */
-static void decode_policy(struct bytes *b, const struct sc_target *t, bool one_rule_per_call,
-                          bool only_64bit, struct sc_policy *p)
+__attribute__((unused)) static void decode_policy(struct bytes *b, const struct sc_target *t,
+                                                  bool one_rule_per_call, bool only_64bit,
+                                                  struct sc_policy *p)
 {
         *p = (struct sc_policy){0};
         p->default_action = fuzz_actions[take(b, 1) % 4];
@@ -136,8 +142,8 @@ static void decode_policy(struct bytes *b, const struct sc_target *t, bool one_r
 
 /* Call data that exercises the policy: each rule's number with arguments at
  * and around its constants, other numbers, other architectures. */
-static struct seccomp_data probe(struct bytes *b, const struct sc_policy *p,
-                                 const struct sc_target *t)
+__attribute__((unused)) static struct seccomp_data probe(struct bytes *b, const struct sc_policy *p,
+                                                         const struct sc_target *t)
 {
         struct seccomp_data d = {.arch = t->audit_arch};
         unsigned pick = (unsigned)take(b, 1);

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* libFuzzer's entry point (libFuzzer ships no header declaring it). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         const uint8_t *nul = memchr(data, '\0', size);

@@ -8,7 +8,8 @@
 # checked with an interpreter), differential (qrun against libseccomp).
 # Corpora grow in $FUZZ_OUT/corpus/NAME (FUZZ_OUT defaults to build/fuzz),
 # seeded from tests/fuzz/seeds/NAME; crashes land in $FUZZ_OUT as crash-* and
-# fail the run. Run as root it installs what it needs.
+# fail the run. Run as root it first installs what it needs (tools/deps.sh
+# fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-20}
@@ -16,16 +17,16 @@ shift || true
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(manifest policy bpf differential)
 
-tools/need-packages.sh fuzz clang libclang-rt-14-dev libseccomp-dev libinih-dev
-[ -f build/gen/seccomp_tables.c ] || ./build.sh >/dev/null
-multiarch=$(gcc -print-multiarch)
-modules=($(ls modules/*.c | grep -v modules/arena.c) build/gen/seccomp_tables.c)
+tools/deps.sh --who fuzz fuzz
+. tools/build-vars.sh
+[ -f "$QRUN_TABLES" ] || ./build.sh >/dev/null
 out=${FUZZ_OUT:-build/fuzz}
 mkdir -p "$out"
+# The unit tests' flags (tools/build-vars.sh), with libFuzzer's driver.
 for name in "${harnesses[@]}"; do
-        clang -std=gnu11 -O1 -g -DQRUN_SYSTEM_MALLOC -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all -iquote modules tests/fuzz/fuzz_$name.c "${modules[@]}" \
-                "/usr/lib/$multiarch/libinih.a" -lseccomp -o "$out/fuzz_$name"
+        clang "${QRUN_BASE_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" "${QRUN_ASAN[@]}" -fsanitize=fuzzer \
+                "tests/fuzz/fuzz_$name.c" "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -lseccomp \
+                -o "$out/fuzz_$name"
 done
 
 # The harnesses run in parallel (one job each); each must finish clean.

@@ -16,13 +16,14 @@ printf '#!/bin/sh\nexit 1\n' >"$T/fakebin/dpkg-query"
 chmod 755 "$T/fakebin/dpkg-query"
 mkdir -p "$T/repo/tools"
 cp "$QRUN_SOURCE/build.sh" "$T/repo/"
-cp "$QRUN_SOURCE/tools/need-packages.sh" "$T/repo/tools/"
+cp "$QRUN_SOURCE/tools/deps.sh" "$QRUN_SOURCE/tools/need-packages.sh" "$QRUN_SOURCE/tools/build-vars.sh" \
+        "$T/repo/tools/"
 chmod -R a+rwX "$T/repo"
 as_user env PATH="$T/fakebin:$PATH" "$T/repo/build.sh" >"$T/out" 2>"$T/err"
 rc=$?
 if [ "$(as_user id -u)" -ne 0 ]; then
         is "$rc" 1 "normal user with packages missing: exit 1"
-        like "$(cat "$T/err")" '^build.sh: missing Debian packages: musl-tools libinih-dev libseccomp-dev linux-libc-dev busybox-static binutils gcc' \
+        like "$(cat "$T/err")" '^build.sh: missing Debian packages: musl-tools libinih-dev libseccomp-dev linux-libc-dev busybox-static binutils gcc libc6-dev$' \
                 "normal user: the missing packages are named"
         like "$(cat "$T/err")" 'as root: apt-get install musl-tools' "normal user: how to install them"
         [ ! -e "$T/repo/build/qrun" ]

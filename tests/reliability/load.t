@@ -3,9 +3,10 @@
 # launch must succeed with the right output, the caller must keep no zombie and
 # no extra descriptor, and nothing of any container may outlive the run.
 . "$(dirname "$0")/../lib.sh"
+. "$QRUN_SOURCE/tools/build-vars.sh"
 
 launches=${QRUN_LOAD_LAUNCHES:-10000}
-gcc -O2 -Wall -Wextra -Werror "$(dirname "$0")/load.c" -o "$T/load"
+gcc "${QRUN_AUX_CFLAGS[@]}" -Werror "$(dirname "$0")/load.c" -o "$T/load"
 
 manifest "$T/chroot.ini" </dev/null
 printf '[mounts]\nproc = true\ndev = minimal\ntmpfs = /tmp\n' | manifest "$T/mount.ini"

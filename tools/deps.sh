@@ -1,0 +1,58 @@
+#!/bin/bash
+# The Debian packages each task needs, in one place:
+#
+#   tools/deps.sh [--who NAME] PURPOSE...
+#
+#   build          build.sh: build/qrun, the profile generator, build/rootfs
+#   test           tests/run.sh: build's, and the style check, the aarch64
+#                  portability check, bwrap for the comparison tests
+#   fuzz           tests/fuzz/run.sh: build's, and clang with libFuzzer
+#   bench          bench/*.sh: build's, and hyperfine and the report tools
+#   bench-compare  bench/compare.sh: bench's, and the other launchers
+#
+# Each script that needs packages runs this as its first step. As root it
+# installs the missing ones (tools/need-packages.sh); as a normal user it names
+# them and exits 1. NAME prefixes the messages (default: deps.sh).
+# Dockerfile.build copies this file and need-packages.sh alone and runs
+# `tools/deps.sh build` before copying the sources, so the layer caches.
+set -euo pipefail
+who=deps.sh
+if [ "${1:-}" = --who ]; then
+        who=$2
+        shift 2
+fi
+[ $# -gt 0 ] || { sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+packages=()
+add() { # PURPOSE: its packages, after those of what it builds on
+        case $1 in
+        build) packages+=(musl-tools libinih-dev libseccomp-dev linux-libc-dev busybox-static binutils gcc libc6-dev) ;;
+        test)
+                add build
+                packages+=(util-linux perl clang-format file bubblewrap gcc-aarch64-linux-gnu
+                        libc6-dev-arm64-cross linux-libc-dev-arm64-cross)
+                ;;
+        fuzz)
+                add build
+                packages+=(clang libclang-rt-14-dev)
+                ;;
+        bench)
+                add build
+                packages+=(hyperfine python3 bubblewrap git)
+                ;;
+        bench-compare)
+                add bench
+                packages+=(gnuplot-nox time crun runc charliecloud-runtime)
+                ;;
+        -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) echo "deps.sh: unknown purpose $1 (build, test, fuzz, bench, bench-compare)" >&2; exit 2 ;;
+        esac
+}
+for purpose in "$@"; do
+        add "$purpose"
+done
+# Each package once, in the order first named.
+unique=()
+for p in "${packages[@]}"; do
+        case " ${unique[*]} " in *" $p "*) ;; *) unique+=("$p") ;; esac
+done
+exec "$(dirname "$0")/need-packages.sh" "$who" "${unique[@]}"
