@@ -54,7 +54,8 @@ static void append_limit_hint(struct line *l, int err)
 }
 
 /* The message after its prefix, the error, the hint and the newline. */
-static void finish(struct line *l, int err, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void finish(struct line *l, int err, const char *fmt,
+                                                         va_list ap)
 {
         vappend(l, fmt, ap);
         if (err) {
@@ -66,7 +67,8 @@ static void finish(struct line *l, int err, const char *fmt, va_list ap)
         l->text[l->len++] = '\n';
 }
 
-static struct line format_step(const char *step, int err, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static struct line format_step(const char *step, int err,
+                                                                     const char *fmt, va_list ap)
 {
         struct line l = {.len = 0};
         if (step)
@@ -88,7 +90,8 @@ const char *loc_format(struct loc at, char *buf, size_t size)
         return buf;
 }
 
-static struct line format_at(struct loc at, int err, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static struct line format_at(struct loc at, int err,
+                                                                   const char *fmt, va_list ap)
 {
         char where[512];
         struct line l = {.len = 0};

@@ -53,7 +53,7 @@ done
 work=$(mktemp -d /tmp/qrun-tests.XXXXXX)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
-export QRUN_TEST_USER=qrun-test
+export QRUN_TEST_USER=${QRUN_TEST_USER:-qrun-test} # another account per concurrent run
 if [ "$(id -u)" -eq 0 ] && ! id "$QRUN_TEST_USER" >/dev/null 2>&1; then
         useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$QRUN_TEST_USER"
 fi
