@@ -2,6 +2,8 @@
 # qrun's launch cost against the floor program, and its footprint.
 #
 #   bench/floor.sh [ROUNDS] [RUNS_PER_ROUND]      (defaults: 20 rounds of 150 runs)
+#   QRUN_BASELINE=OLD-QRUN bench/floor.sh ...     (also times another qrun binary,
+#                                                  e.g. the previous commit's, A/B)
 #
 # Times `qrun m.ini -- /bin/true` and `floor ROOTFS /bin/true` with hyperfine in
 # alternating rounds (drift on a shared machine then hits both alike), measures
@@ -30,12 +32,27 @@ declare -A cmds=([floor]="$WORK/floor $WORK/rootfs /bin/true"
         [qrun_none]="$WORK/qrun $WORK/true-none.ini"
         [qrun]="$WORK/qrun $WORK/true.ini")
 declare -A files=()
-alternating_rounds "$rounds" "$runs" 20 floor qrun_none qrun
+names=(floor qrun_none qrun)
+baseline_label=
+if [ -n "${QRUN_BASELINE:-}" ]; then
+        cp "$QRUN_BASELINE" "$WORK/qrun-baseline"
+        chmod a+rx "$WORK/qrun-baseline"
+        cmds[baseline]="$WORK/qrun-baseline $WORK/true.ini"
+        baseline_label="qrun baseline ($(basename "$QRUN_BASELINE")), default profile"
+        names+=(baseline)
+fi
+alternating_rounds "$rounds" "$runs" 20 "${names[@]}"
 table=$(python3 "$BENCH_DIR/stats.py" floor "floor=${files[floor]}" \
-        "qrun, no filter=${files[qrun_none]}" "qrun, default profile=${files[qrun]}")
+        "qrun, no filter=${files[qrun_none]}" "qrun, default profile=${files[qrun]}" \
+        ${baseline_label:+"$baseline_label=${files[baseline]}"})
 ratio_of() { printf '%s\n' "$table" | awk -F'|' -v name="$1" '$2 == " " name " " {gsub(/[ ×]/, "", $8); print $8}'; }
 ratio_none=$(ratio_of "qrun, no filter")
 ratio=$(ratio_of "qrun, default profile")
+baseline_row=
+if [ -n "$baseline_label" ]; then
+        ratio_base=$(ratio_of "$baseline_label")
+        baseline_row="| against the baseline binary (A/B in this run) | qrun ${ratio}× vs baseline ${ratio_base}× the floor | $(awk "BEGIN {d = $ratio - $ratio_base; printf \"%+.3f× of the floor\", d}") |"
+fi
 
 # Peak RSS of qrun's own processes (the monitor and pid 1), read from /proc
 # while the container runs: the command's own memory is not qrun's.
@@ -78,6 +95,7 @@ $table
 | with the default seccomp profile ≤ 1.35× the floor (seccomp issue) | ${ratio}× | $(verdict "$ratio <= 1.35") |
 | qrun's peak RSS ≤ 1 MiB | ${peak_kb} KiB (VmHWM of the monitor and pid 1) | $(verdict "$peak_kb <= 1024") |
 | binary ≤ 512 KiB | $size bytes | $(verdict "$size <= 524288") |
+$baseline_row
 
 Where qrun's time goes (\`qrun -v\`, medians of 300 launches; each step is timed inside its own
 process, so the steps overlap the kernel's fork/exec/exit work and do not add up to the total):

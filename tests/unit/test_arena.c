@@ -69,7 +69,7 @@ static void test_small_blocks(void)
         tap_ok(zero != NULL, "malloc(0) returns a block");
         tap_is_num(u0, 16, "malloc_usable_size of malloc(0)");
         tap_is_num(u1, 16, "malloc_usable_size of malloc(1)");
-        tap_is_num(u17, 32, "malloc_usable_size of malloc(17): rounded up to 16");
+        tap_is_num(u17, 32, "malloc_usable_size of malloc(17): its class, 32");
         tap_is_num(u_null, 0, "malloc_usable_size(NULL)");
 }
 
@@ -115,9 +115,14 @@ static void test_free(void)
         char *q = a_malloc(100);
         tap_ok((uintptr_t)q == p_at, "free of the newest block: its space is reused");
 
-        a_free(q);
-        char *r = a_malloc(50);
-        tap_ok((uintptr_t)r == p_at, "free of the newest block: a smaller block takes its place");
+        /* A class no freed block is waiting in (sizes 4097 to 8192). */
+        char *big_newest = a_malloc(8000);
+        uintptr_t newest_at = (uintptr_t)big_newest;
+        a_free(big_newest);
+        char *r = a_malloc(5000);
+        tap_ok((uintptr_t)r == newest_at,
+               "free of the newest block: a smaller block takes its place");
+        (void)q;
 
         char *a = a_malloc(32), *b = a_malloc(32);
         uintptr_t a_at = (uintptr_t)a;
@@ -125,9 +130,37 @@ static void test_free(void)
         a_free(a);
         char *c = a_malloc(32);
         bool b_kept = filled((unsigned char *)b, 32, 0x44);
-        tap_ok((uintptr_t)c != a_at && c >= b + 32,
-               "free of an older block does nothing: the next block comes after the newest");
+        tap_ok((uintptr_t)c == a_at,
+               "free of an older block: the next request that fits reuses it");
         tap_ok(b_kept, "free of an older block: the newest block is untouched");
+        char *d = a_malloc(32);
+        tap_ok(d >= b + 32, "a reused block is taken once: the next request comes from the arena");
+
+        /* Blocks are whole classes: a 100-byte request gets 128 bytes, and the
+         * freed block serves any request of 65 to 128 bytes. */
+        char *big = a_malloc(100), *pin = a_malloc(16);
+        uintptr_t big_at = (uintptr_t)big;
+        tap_is_num(a_usable(big), 128, "a 100-byte request gets a whole 128-byte class");
+        a_free(big);
+        char *same_class = a_malloc(120);
+        tap_ok((uintptr_t)same_class == big_at,
+               "a freed block serves another request of its class");
+        char *larger = a_malloc(200);
+        tap_ok((uintptr_t)larger != big_at, "a request of a larger class takes another block");
+        (void)pin;
+
+        /* Streams of frees and allocations (an import) stay in a bounded space. */
+        char *first = a_malloc(4000);
+        uintptr_t lo = (uintptr_t)first, hi = lo;
+        a_free(first);
+        for (int i = 0; i < 10000; i++) {
+                char *x = a_malloc(3000 + (size_t)(i % 1000)), *keep = a_malloc(16);
+                lo = (uintptr_t)x < lo ? (uintptr_t)x : lo;
+                hi = (uintptr_t)x > hi ? (uintptr_t)x : hi;
+                a_free(x);
+                a_free(keep);
+        }
+        tap_ok(hi - lo < 64 * 1024, "10,000 allocate-free cycles reuse memory, not exhaust it");
 
         a_free(NULL);
         tap_ok(1, "free(NULL) does nothing");
