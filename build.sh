@@ -30,7 +30,11 @@ tools/deps.sh --who build.sh build
 
 # ---- flags and source lists: tools/build-vars.sh declares them ----
 . tools/build-vars.sh
-CFLAGS=("${QRUN_CFLAGS[@]}" -I"$QRUN_MUSL_INCLUDE" "${QRUN_INCLUDES[@]}" ${werror:+-Werror})
+CFLAGS=("${QRUN_CFLAGS[@]}" -I"$QRUN_MUSL_INCLUDE" -I"$QRUN_DEPS/include" "${QRUN_INCLUDES[@]}"
+        ${werror:+-Werror})
+
+# ---- the image libraries, built for musl once per recipe (cached) ----
+tools/build-deps.sh "$QRUN_DEPS"
 
 # ---- headers for musl: inih's and the kernel's, nothing else from glibc ----
 mkdir -p "$QRUN_MUSL_INCLUDE"
@@ -58,7 +62,8 @@ build/seccomp-gen "$QRUN_TABLES" "${profiles[@]}"
 
 # ---- compile ----
 sources=("${QRUN_SOURCES[@]}" "$QRUN_TABLES")
-musl-gcc "${CFLAGS[@]}" "${sources[@]}" "$QRUN_LIBINIH" "${QRUN_LDFLAGS[@]}" -o build/qrun.tmp
+musl-gcc "${CFLAGS[@]}" "${sources[@]}" "$QRUN_LIBINIH" -L"$QRUN_DEPS/lib" "${QRUN_IMAGE_LIBS[@]}" \
+        "${QRUN_LDFLAGS[@]}" -o build/qrun.tmp
 chmod 0755 build/qrun.tmp
 mv -f build/qrun.tmp build/qrun
 echo "build.sh: built build/qrun ($(stat -c %s build/qrun) bytes)"
@@ -69,7 +74,7 @@ echo "build.sh: built build/qrun ($(stat -c %s build/qrun) bytes)"
 if [ -n "$sanitize" ]; then
         mkdir -p build/asan
         gcc "${QRUN_CFLAGS[@]}" "${QRUN_INCLUDES[@]}" ${werror:+-Werror} "${QRUN_ASAN[@]}" "${sources[@]}" \
-                "$QRUN_LIBINIH" -o build/asan/qrun
+                "$QRUN_LIBINIH" "${QRUN_IMAGE_LIBS[@]}" -o build/asan/qrun
         echo "build.sh: built build/asan/qrun (ASan + UBSan)"
 fi
 

@@ -33,12 +33,14 @@
 #include "modules/common.h"
 #include "modules/config.h"
 #include "modules/fail.h"
+#include "modules/import.h"
 #include "modules/init.h"
 #include "modules/manifest.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* Reads, checks and resolves everything, or exits 125 listing every problem.
@@ -104,6 +106,8 @@ int main(int argc, char **argv)
 {
         userns_refuse_elevated_privileges();
         process_sanitize_fds();
+        if (argc > 1 && !strcmp(argv[1], "import")) /* qrun import: images to rootfs */
+                return import_main(argc - 1, argv + 1);
 
         /* static: they live until exec or exit, and the container's first
          * process uses them after fork. */

@@ -20,7 +20,7 @@ deps bench
 (cd "$REPO" && ./build.sh >/dev/null)
 make_workdir
 (cd "$REPO" && gcc "${QRUN_AUX_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" -DQRUN_SYSTEM_MALLOC \
-        bench/seccomp_attach.c "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -lseccomp \
+        bench/seccomp_attach.c "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" "${QRUN_IMAGE_LIBS[@]}" -lseccomp \
         -o "$WORK/seccomp_attach")
 cp "$REPO/profiles/default.ini" "$WORK/default.ini"
 

@@ -27,16 +27,19 @@ static const char usage[] =
     "Exit status: the command's, 128+N if it died of signal N, 124 on timeout,\n"
     "125 if qrun failed, 126 if CMD is not executable, 127 if it is not found.\n";
 
-/* A mistake on the command line, with a pointer to --help. */
-__attribute__((format(printf, 1, 2))) _Noreturn static void usage_error(const char *fmt, ...)
+void cli_usage_error(const char *command, const char *fmt, ...)
 {
         char text[512];
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(text, sizeof(text), fmt, ap);
         va_end(ap);
+        if (command)
+                fail(NULL, 0, "%s: %s (see qrun %s --help)", command, text, command);
         fail(NULL, 0, "%s (see qrun --help)", text);
 }
+
+#define usage_error(...) cli_usage_error(NULL, __VA_ARGS__)
 
 /* The value of an option that takes one: "--set=X", "-sX" or the next argument. */
 static const char *option_value(int argc, char **argv, int *i, const char *attached)

@@ -16,6 +16,11 @@ struct options {
         bool verbose;
 };
 
+/* A mistake on the command line of qrun (command NULL) or of a subcommand:
+ * "qrun: [COMMAND: ]MESSAGE (see qrun [COMMAND] --help)", exit 125. */
+_Noreturn void cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Parses argv; prints help or version and exits 0, or reports a usage error
  * and exits 125. */
 void cli_parse(int argc, char **argv, struct options *o);

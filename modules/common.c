@@ -119,3 +119,10 @@ void leak_check_now(void)
         __lsan_do_leak_check();
 #endif
 }
+
+void close_keep_errno(int fd)
+{
+        int err = errno;
+        close(fd);
+        errno = err;
+}

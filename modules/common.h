@@ -43,6 +43,9 @@ void verbose_step(const char *step, uint64_t started_us, const char *fmt, ...)
  * lives until exec or exit. */
 void leak_check_now(void);
 
+/* close(fd) that leaves errno as it was: for error paths. */
+void close_keep_errno(int fd);
+
 /* Writes all of buf, retrying on EINTR and short writes; returns false on error. */
 bool write_all(int fd, const void *buf, size_t len);
 

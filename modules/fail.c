@@ -171,6 +171,17 @@ void fail_at(struct loc at, int err, const char *fmt, ...)
         end(EXIT_QRUN_FAILED, &l);
 }
 
+int failure(struct failure *f, const char *fmt, ...)
+{
+        int err = errno;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(f->what, sizeof(f->what), fmt, ap);
+        va_end(ap);
+        errno = err;
+        return -1;
+}
+
 /* ---- the error pipe ---- */
 
 int fail_pipe_open(void)

@@ -54,6 +54,14 @@ _Noreturn void fail_status(int status, const char *step, int err, const char *fm
 _Noreturn void fail_at(struct loc at, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* What a helper was doing when it failed, for the caller that reports it:
+ * `return failure(f, "unable to create %s", path);` keeps errno and returns
+ * -1; the caller then says fail_at(loc, errno, "%s", f.what). */
+struct failure {
+        char what[4096 + 128];
+};
+int failure(struct failure *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The error pipe. Opened (close-on-exec both ends) before the first fork;
  * returns -1 with errno on failure. */
 int fail_pipe_open(void);

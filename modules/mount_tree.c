@@ -1,5 +1,5 @@
 /* Building the mount tree in the container's first process (mount mode).
- * The helpers return -1 with errno and say in a mount_error what they were
+ * The helpers return -1 with errno and say in a struct failure what they were
  * doing; mount_in_order() reports at the manifest line of the mount. */
 #define _GNU_SOURCE
 #include "common.h"
@@ -25,31 +25,6 @@
 #define AT_RECURSIVE 0x8000
 #endif
 
-/* What a failed helper was doing, for its caller's message. */
-struct mount_error {
-        char what[PATH_MAX + 64];
-};
-
-/* Records what failed and returns -1, errno unchanged. */
-__attribute__((format(printf, 2, 3))) static int failed(struct mount_error *e, const char *fmt, ...)
-{
-        int err = errno;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(e->what, sizeof(e->what), fmt, ap);
-        va_end(ap);
-        errno = err;
-        return -1;
-}
-
-/* Closes fd keeping errno: for the error paths. */
-static void close_keep_errno(int fd)
-{
-        int err = errno;
-        close(fd);
-        errno = err;
-}
-
 /* Creates name in dirfd: a directory, or an empty file to bind a file onto. */
 static int create_entry(int dirfd, const char *name, bool dir)
 {
@@ -61,13 +36,13 @@ static int create_entry(int dirfd, const char *name, bool dir)
 
 /* An O_PATH descriptor of path inside the tree, created (as a directory, or
  * as an empty file to bind a file onto) if missing, parents included. */
-static int target(int rootfd, const char *path, bool dir, struct mount_error *e)
+static int target(int rootfd, const char *path, bool dir, struct failure *e)
 {
         int fd = path_open_in_root(rootfd, path, 0);
         if (fd >= 0)
                 return fd;
         if (errno != ENOENT)
-                return failed(e, "%s", path);
+                return failure(e, "%s", path);
         char parent[PATH_MAX];
         snprintf(parent, sizeof(parent), "%s", path);
         char *slash = strrchr(parent, '/');
@@ -82,20 +57,20 @@ static int target(int rootfd, const char *path, bool dir, struct mount_error *e)
         int rc = create_entry(pfd, name, dir);
         close_keep_errno(pfd);
         if (rc < 0 && errno != EEXIST)
-                return failed(e, "unable to create %s in the rootfs", path);
+                return failure(e, "unable to create %s in the rootfs", path);
         fd = path_open_in_root(rootfd, path, 0);
-        return fd >= 0 ? fd : failed(e, "%s", path);
+        return fd >= 0 ? fd : failure(e, "%s", path);
 }
 
 /* Attaches the detached mount mnt at dirfd/name (name "" for dirfd itself).
  * Closes mnt, and dirfd when close_dir. */
-static int attach(int mnt, int dirfd, const char *name, bool close_dir, struct mount_error *e,
+static int attach(int mnt, int dirfd, const char *name, bool close_dir, struct failure *e,
                   const char *path)
 {
         unsigned flags = MOVE_MOUNT_F_EMPTY_PATH | (*name ? 0 : MOVE_MOUNT_T_EMPTY_PATH);
         int rc = (int)syscall(SYS_move_mount, mnt, "", dirfd, name, flags);
         if (rc < 0)
-                failed(e, "unable to mount on %s", path);
+                failure(e, "unable to mount on %s", path);
         close_keep_errno(mnt);
         if (close_dir)
                 close_keep_errno(dirfd);
@@ -103,7 +78,7 @@ static int attach(int mnt, int dirfd, const char *name, bool close_dir, struct m
 }
 
 /* Attaches mnt on path inside the tree, creating the target if missing. */
-static int attach_at(int rootfd, int mnt, const char *path, bool dir, struct mount_error *e)
+static int attach_at(int rootfd, int mnt, const char *path, bool dir, struct failure *e)
 {
         int fd = target(rootfd, path, dir, e);
         if (fd < 0) {
@@ -115,16 +90,16 @@ static int attach_at(int rootfd, int mnt, const char *path, bool dir, struct mou
 
 /* A detached copy of the host's tree at src, with attributes set recursively
  * before anyone can see it. */
-static int clone_tree(const char *src, uint64_t attrs, struct mount_error *e)
+static int clone_tree(const char *src, uint64_t attrs, struct failure *e)
 {
         int mnt = (int)syscall(SYS_open_tree, AT_FDCWD, src,
                                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
         if (mnt < 0)
-                return failed(e, "unable to bind %s", src);
+                return failure(e, "unable to bind %s", src);
         struct mount_attr attr = {.attr_set = attrs};
         if (attrs && syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
                              sizeof(attr)) < 0) {
-                failed(e, "unable to make %s nosuid/nodev/read-only", src);
+                failure(e, "unable to make %s nosuid/nodev/read-only", src);
                 close_keep_errno(mnt);
                 return -1;
         }
@@ -132,55 +107,54 @@ static int clone_tree(const char *src, uint64_t attrs, struct mount_error *e)
 }
 
 /* Applies "key=value" options to a file system context. */
-static int configure_fs(int fs, const char *const *options, struct mount_error *e)
+static int configure_fs(int fs, const char *const *options, struct failure *e)
 {
         for (; options && *options; options++) {
                 char key[32];
                 const char *eq = strchr(*options, '=');
                 snprintf(key, sizeof(key), "%.*s", (int)(eq - *options), *options);
                 if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, eq + 1, 0) < 0)
-                        return failed(e, "%s: bad option", *options);
+                        return failure(e, "%s: bad option", *options);
         }
         return 0;
 }
 
 /* A new detached file system: type with "key=value" options. */
-static int new_fs(const char *type, const char *const *options, uint64_t attrs,
-                  struct mount_error *e)
+static int new_fs(const char *type, const char *const *options, uint64_t attrs, struct failure *e)
 {
         int fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC);
         if (fs < 0)
-                return failed(e, "unable to create a %s file system", type);
+                return failure(e, "unable to create a %s file system", type);
         int mnt = -1;
         if (configure_fs(fs, options, e) < 0)
                 goto out;
         if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-                failed(e, "unable to create a %s file system", type);
+                failure(e, "unable to create a %s file system", type);
                 goto out;
         }
         mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attrs);
         if (mnt < 0)
-                failed(e, "unable to mount a %s file system", type);
+                failure(e, "unable to mount a %s file system", type);
 out:
         close_keep_errno(fs);
         return mnt;
 }
 
-static int mount_proc(int rootfd, struct mount_error *e)
+static int mount_proc(int rootfd, struct failure *e)
 {
         int mnt = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
         return mnt < 0 ? -1 : attach_at(rootfd, mnt, "/proc", true, e);
 }
 
 /* The host's harmless devices, each bound onto an empty file in dev. */
-static int add_devices(int dev, struct mount_error *e)
+static int add_devices(int dev, struct failure *e)
 {
         static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
         for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
                 char host[32];
                 snprintf(host, sizeof(host), "/dev/%s", devices[i]);
                 if (create_entry(dev, devices[i], false) < 0)
-                        return failed(e, "unable to create %s", host);
+                        return failure(e, "unable to create %s", host);
                 int mnt = clone_tree(host, 0, e);
                 if (mnt < 0 || attach(mnt, dev, devices[i], false, e, host) < 0)
                         return -1;
@@ -189,7 +163,7 @@ static int add_devices(int dev, struct mount_error *e)
 }
 
 /* /dev/pts (a private devpts with its own ptmx), /dev/shm, and the usual links. */
-static int add_pts_shm_links(int dev, struct mount_error *e)
+static int add_pts_shm_links(int dev, struct failure *e)
 {
         static const char *const links[][2] = {{"fd", "/proc/self/fd"},
                                                {"stdin", "/proc/self/fd/0"},
@@ -199,14 +173,14 @@ static int add_pts_shm_links(int dev, struct mount_error *e)
         /* mkdirat applies the umask: set the sticky, world-writable mode after. */
         if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 0700) < 0 ||
             fchmodat(dev, "shm", 01777, 0) < 0)
-                return failed(e, "unable to create /dev/pts and /dev/shm");
+                return failure(e, "unable to create /dev/pts and /dev/shm");
         const char *pts_opts[] = {"ptmxmode=0666", "mode=0620", NULL};
         int pts = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
         if (pts < 0 || attach(pts, dev, "pts", false, e, "/dev/pts") < 0)
                 return -1;
         for (size_t i = 0; i < ARRAY_SIZE(links); i++)
                 if (symlinkat(links[i][1], dev, links[i][0]) < 0)
-                        return failed(e, "unable to create /dev/%s", links[i][0]);
+                        return failure(e, "unable to create /dev/%s", links[i][0]);
         return 0;
 }
 
@@ -215,7 +189,7 @@ static int add_pts_shm_links(int dev, struct mount_error *e)
  * shm_size: one file system less to create and destroy at every launch (the
  * rest of /dev holds only empty mount points, directories and symlinks, which
  * take no space in a tmpfs). */
-static int mount_dev(int rootfd, const struct mounts_config *m, struct mount_error *e)
+static int mount_dev(int rootfd, const struct mounts_config *m, struct failure *e)
 {
         char size[48];
         snprintf(size, sizeof(size), "size=%llu", (unsigned long long)m->shm_size);
@@ -231,7 +205,7 @@ static int mount_dev(int rootfd, const struct mounts_config *m, struct mount_err
         return attach_at(rootfd, dev, "/dev", true, e);
 }
 
-static int mount_tmpfs(int rootfd, const struct tmpfs_mount *t, struct mount_error *e)
+static int mount_tmpfs(int rootfd, const struct tmpfs_mount *t, struct failure *e)
 {
         char size[48];
         snprintf(size, sizeof(size), "size=%llu", (unsigned long long)t->size);
@@ -240,18 +214,18 @@ static int mount_tmpfs(int rootfd, const struct tmpfs_mount *t, struct mount_err
         return mnt < 0 ? -1 : attach_at(rootfd, mnt, t->dst, true, e);
 }
 
-static int mount_bind(int rootfd, const struct bind_mount *b, struct mount_error *e)
+static int mount_bind(int rootfd, const struct bind_mount *b, struct failure *e)
 {
         struct stat st;
         if (stat(b->src, &st) < 0)
-                return failed(e, "%s", b->src);
+                return failure(e, "%s", b->src);
         uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->ro ? MOUNT_ATTR_RDONLY : 0);
         int mnt = clone_tree(b->src, attrs, e);
         return mnt < 0 ? -1 : attach_at(rootfd, mnt, b->dst, S_ISDIR(st.st_mode), e);
 }
 
 static int mount_one(int rootfd, const struct mounts_config *m, const struct mount_step *step,
-                     struct mount_error *e)
+                     struct failure *e)
 {
         switch (step->kind) {
         case STEP_PROC:
@@ -264,7 +238,7 @@ static int mount_one(int rootfd, const struct mounts_config *m, const struct mou
                 return mount_bind(rootfd, step->what, e);
         }
         errno = EINVAL;
-        return failed(e, "unknown mount step");
+        return failure(e, "unknown mount step");
 }
 
 /* Every mount, shallowest first; a failure is reported at its manifest line. */
@@ -273,7 +247,7 @@ static void mount_in_order(int rootfd, const struct mounts_config *m)
         size_t n;
         struct mount_step *steps = mounts_plan(m, ORDER_DEPTHS, &n);
         for (size_t i = 0; i < n; i++) {
-                struct mount_error e;
+                struct failure e;
                 if (mount_one(rootfd, m, &steps[i], &e) < 0)
                         fail_at(steps[i].loc, errno, "%s", e.what);
         }

@@ -45,7 +45,7 @@ for src in tests/unit/*.c; do
                         modules/arena.c -o "build/tests/$name.t"
         else
                 gcc "${QRUN_BASE_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" "${QRUN_ASAN[@]}" "$src" \
-                        "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -lseccomp -o "build/tests/$name.t"
+                        "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" "${QRUN_IMAGE_LIBS[@]}" -lseccomp -o "build/tests/$name.t"
         fi
 done
 

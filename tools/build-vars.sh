@@ -35,6 +35,20 @@ QRUN_ASAN=("${QRUN_UBSAN[@]}" -fsanitize=address -DQRUN_SYSTEM_MALLOC)
 # containers, the load generator and the benchmark programs.
 QRUN_AUX_CFLAGS=("${QRUN_BASE_CFLAGS[@]}" -O2)
 
+# The image libraries of qrun import (libarchive's tar reader, jansson,
+# nettle's SHA-256, zlib, libzstd, liblzma). For build/qrun, tools/build-deps.sh
+# builds them for musl into QRUN_DEPS (a cache outside the clone, keyed by that
+# script's hash, so a new recipe gets a new directory); the glibc builds link
+# Debian's own (tools/deps.sh test).
+QRUN_IMAGE_LIBS=(-larchive -ljansson -lnettle -lzstd -llzma -lz)
+qrun_deps_key=$(sha256sum "$(dirname "${BASH_SOURCE[0]}")/build-deps.sh" | cut -c1-16)
+if [ "$(id -u)" -eq 0 ]; then
+        QRUN_DEPS=${QRUN_DEPS_CACHE:-/var/cache/qrun-deps}/$qrun_deps_key
+else
+        QRUN_DEPS=${QRUN_DEPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qrun-deps}/$qrun_deps_key
+fi
+unset qrun_deps_key
+
 QRUN_MULTIARCH=$(gcc -print-multiarch)
 QRUN_LIBINIH=/usr/lib/$QRUN_MULTIARCH/libinih.a
 

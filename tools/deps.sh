@@ -25,7 +25,12 @@ fi
 packages=()
 add() { # PURPOSE: its packages, after those of what it builds on
         case $1 in
-        build) packages+=(musl-tools libinih-dev libseccomp-dev linux-libc-dev busybox-static binutils gcc libc6-dev) ;;
+        build)
+                # the glibc builds (sanitizers, unit tests, fuzzers) link Debian's image
+                # libraries; build/qrun links musl builds of them (tools/build-deps.sh)
+                packages+=(musl-tools libinih-dev libseccomp-dev linux-libc-dev busybox-static binutils gcc
+                        libc6-dev libarchive-dev libjansson-dev nettle-dev libzstd-dev liblzma-dev zlib1g-dev)
+                ;;
         test)
                 add build
                 packages+=(util-linux perl clang-format file bubblewrap gcc-aarch64-linux-gnu

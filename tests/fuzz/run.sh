@@ -25,7 +25,7 @@ mkdir -p "$out"
 # The unit tests' flags (tools/build-vars.sh), with libFuzzer's driver.
 for name in "${harnesses[@]}"; do
         clang "${QRUN_BASE_CFLAGS[@]}" -Werror "${QRUN_INCLUDES[@]}" "${QRUN_ASAN[@]}" -fsanitize=fuzzer \
-                "tests/fuzz/fuzz_$name.c" "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -lseccomp \
+                "tests/fuzz/fuzz_$name.c" "${QRUN_LIB_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" "${QRUN_IMAGE_LIBS[@]}" -lseccomp \
                 -o "$out/fuzz_$name"
 done
 

@@ -1,0 +1,15 @@
+/* qrun import: turns an OCI or Docker image, or a rootfs tarball, into a
+ * directory (or a SquashFS file) qrun can run, as an unprivileged user.
+ *
+ *   qrun import [-q] [--force] [--manifest FILE] [--squashfs] SOURCE DEST
+ *
+ * The work happens in a hidden sibling of DEST that is renamed into place at
+ * the end: an import that fails or is interrupted leaves neither DEST nor the
+ * work directory behind. */
+#ifndef QRUN_IMPORT_H
+#define QRUN_IMPORT_H
+
+/* argv[0] is "import". Returns the exit status. */
+int import_main(int argc, char **argv);
+
+#endif

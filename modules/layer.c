@@ -1,0 +1,465 @@
+#define _GNU_SOURCE
+#include "layer.h"
+#include "common.h"
+#include "paths.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define WHITEOUT_PREFIX ".wh."
+#define OPAQUE_MARKER   ".wh..wh..opq"
+
+/* ---- names ---- */
+
+/* The entry's name relative to the tree: "./" and empty components dropped.
+ * An absolute name or a ".." component is refused: no legitimate layer has
+ * one, and a hostile one would aim outside the tree. "" is the tree itself. */
+static int clean_name(struct extract *x, const char *name, char *out, size_t size)
+{
+        if (name[0] == '/') {
+                errno = 0;
+                return failure(&x->failure, "%s: refusing the absolute name \"%s\"", x->what, name);
+        }
+        size_t len = 0;
+        for (const char *p = name; *p;) {
+                size_t n = strcspn(p, "/");
+                if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        errno = 0;
+                        return failure(&x->failure, "%s: refusing \"%s\": it has a .. component",
+                                       x->what, name);
+                }
+                if (n && !(n == 1 && p[0] == '.')) {
+                        if (len + n + 2 > size) {
+                                errno = ENAMETOOLONG;
+                                return failure(&x->failure, "%s: %.100s...", x->what, name);
+                        }
+                        if (len)
+                                out[len++] = '/';
+                        memcpy(out + len, p, n);
+                        len += n;
+                }
+                p += n + (p[n] == '/');
+        }
+        out[len] = '\0';
+        return 0;
+}
+
+/* Splits a clean name into its parent ("" for the top) and last component. */
+static const char *split_parent(char *path)
+{
+        char *slash = strrchr(path, '/');
+        if (!slash) {
+                memmove(path + 1, path, strlen(path) + 1);
+                path[0] = '\0';
+                return path + 1;
+        }
+        *slash = '\0';
+        return slash + 1;
+}
+
+/* ---- the set of paths this layer created ---- */
+
+static size_t hash_path(const char *s)
+{
+        size_t h = 14695981039346656037u;
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211u;
+        return h;
+}
+
+static const char *slot_path(const struct path_set *s, size_t slot)
+{
+        return s->pool + s->slots[slot] - 1;
+}
+
+static void path_set_grow(struct path_set *s)
+{
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        size_t *slots = xmalloc(cap * sizeof(*slots));
+        memset(slots, 0, cap * sizeof(*slots));
+        for (size_t i = 0; i < s->cap; i++) {
+                if (!s->slots[i])
+                        continue;
+                size_t h = hash_path(slot_path(s, i)) & (cap - 1);
+                while (slots[h])
+                        h = (h + 1) & (cap - 1);
+                slots[h] = s->slots[i];
+        }
+        free(s->slots);
+        s->slots = slots;
+        s->cap = cap;
+}
+
+static bool path_set_has(const struct path_set *s, const char *path)
+{
+        if (!s->cap)
+                return false;
+        for (size_t h = hash_path(path) & (s->cap - 1); s->slots[h]; h = (h + 1) & (s->cap - 1))
+                if (!strcmp(slot_path(s, h), path))
+                        return true;
+        return false;
+}
+
+static void path_set_add(struct path_set *s, const char *path)
+{
+        if (path_set_has(s, path))
+                return;
+        if ((s->len + 1) * 2 > s->cap)
+                path_set_grow(s);
+        size_t n = strlen(path) + 1;
+        if (s->pool_len + n > s->pool_cap) {
+                s->pool_cap = (s->pool_len + n) * 2;
+                s->pool = xrealloc(s->pool, s->pool_cap);
+        }
+        memcpy(s->pool + s->pool_len, path, n);
+        size_t h = hash_path(path) & (s->cap - 1);
+        while (s->slots[h])
+                h = (h + 1) & (s->cap - 1);
+        s->slots[h] = s->pool_len + 1;
+        s->pool_len += n;
+        s->len++;
+}
+
+void path_set_clear(struct path_set *s)
+{
+        if (s->cap)
+                memset(s->slots, 0, s->cap * sizeof(*s->slots));
+        s->len = 0;
+        s->pool_len = 0;
+}
+
+void path_set_free(struct path_set *s)
+{
+        free(s->slots);
+        free(s->pool);
+        *s = (struct path_set){0};
+}
+
+/* parent/name into out (name alone at the top); -1 with ENAMETOOLONG. */
+static int join(char *out, size_t size, const char *parent, const char *name)
+{
+        int n = snprintf(out, size, "%s%s%s", parent, *parent ? "/" : "", name);
+        if (n < 0 || (size_t)n >= size) {
+                errno = ENAMETOOLONG;
+                return -1;
+        }
+        return 0;
+}
+
+/* ---- the tree ---- */
+
+int remove_tree(int dirfd, const char *name)
+{
+        if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+                return 0;
+        if (errno != EISDIR && errno != EPERM) /* Linux says EISDIR for a directory */
+                return -1;
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        DIR *dir = fdopendir(fd);
+        if (!dir) {
+                close_keep_errno(fd);
+                return -1;
+        }
+        int rc = 0;
+        struct dirent *e;
+        while (rc == 0 && (errno = 0, e = readdir(dir)))
+                if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+                        rc = remove_tree(fd, e->d_name);
+        if (rc == 0 && errno)
+                rc = -1;
+        int err = errno;
+        closedir(dir);
+        errno = err;
+        return rc == 0 ? unlinkat(dirfd, name, AT_REMOVEDIR) : -1;
+}
+
+/* The directory at path (clean, "" for the top), created with its parents if
+ * missing; symlinks on the way resolve inside the tree. */
+static int open_dir(struct extract *x, const char *path)
+{
+        int fd = path_open_in_root(x->rootfd, *path ? path : ".", O_DIRECTORY);
+        if (fd >= 0 || errno != ENOENT)
+                return fd >= 0 ? fd : failure(&x->failure, "%s: %s", x->what, path);
+        char parent[PATH_MAX];
+        snprintf(parent, sizeof(parent), "%s", path);
+        const char *base = split_parent(parent);
+        int pfd = open_dir(x, parent);
+        if (pfd < 0)
+                return -1;
+        int rc = mkdirat(pfd, base, 0755);
+        close_keep_errno(pfd);
+        if (rc < 0 && errno != EEXIST)
+                return failure(&x->failure, "%s: unable to create the directory %s", x->what, path);
+        fd = path_open_in_root(x->rootfd, path, O_DIRECTORY);
+        return fd >= 0 ? fd : failure(&x->failure, "%s: %s", x->what, path);
+}
+
+/* Makes room for a new entry at dirfd/name: an existing directory stays when
+ * the new entry is one too (keep is then true); anything else is removed. */
+static int make_room(struct extract *x, int dirfd, const char *name, bool dir, bool *keep)
+{
+        struct stat st;
+        *keep = false;
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : failure(&x->failure, "%s: %s", x->what, name);
+        if (dir && S_ISDIR(st.st_mode)) {
+                *keep = true;
+                return 0;
+        }
+        if (remove_tree(dirfd, name) < 0)
+                return failure(&x->failure, "%s: unable to replace %s", x->what, name);
+        return 0;
+}
+
+/* ---- whiteouts ---- */
+
+/* Removes what the layers below put in the directory path (opaque marker). */
+static int make_opaque(struct extract *x, const char *path)
+{
+        int pfd = open_dir(x, path);
+        if (pfd < 0)
+                return -1;
+        int fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close(pfd);
+        DIR *dir = fd < 0 ? NULL : fdopendir(fd);
+        if (!dir)
+                return failure(&x->failure, "%s: unable to read %s", x->what, *path ? path : "/");
+        int rc = 0;
+        struct dirent *e;
+        char child[PATH_MAX];
+        while (rc == 0 && (e = readdir(dir))) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                        continue;
+                if (join(child, sizeof(child), path, e->d_name) < 0)
+                        rc = failure(&x->failure, "%s: %s/%s", x->what, path, e->d_name);
+                else if (!path_set_has(&x->created, child) &&
+                         remove_tree(dirfd(dir), e->d_name) < 0)
+                        rc = failure(&x->failure, "%s: unable to remove %s", x->what, child);
+        }
+        closedir(dir);
+        return rc;
+}
+
+/* ".wh.NAME" in parent: NAME goes, unless this layer itself created it. */
+static int apply_whiteout(struct extract *x, const char *parent, const char *base)
+{
+        if (!strcmp(base, OPAQUE_MARKER))
+                return make_opaque(x, parent);
+        char victim[PATH_MAX];
+        if (join(victim, sizeof(victim), parent, base + strlen(WHITEOUT_PREFIX)) < 0)
+                return failure(&x->failure, "%s: %s/%s", x->what, parent, base);
+        if (path_set_has(&x->created, victim))
+                return 0;
+        int pfd = open_dir(x, parent);
+        if (pfd < 0)
+                return -1;
+        int rc = remove_tree(pfd, base + strlen(WHITEOUT_PREFIX));
+        close_keep_errno(pfd);
+        return rc < 0 ? failure(&x->failure, "%s: unable to remove %s", x->what, victim) : 0;
+}
+
+/* ---- entries ---- */
+
+/* What an entry's mode becomes: no setuid, setgid or sticky bit on files
+ * (they cannot work under no_new_privs, and nobody else owns them), and
+ * always enough for the user to read, change and delete the tree. */
+static mode_t safe_mode(mode_t perm, bool dir)
+{
+        return dir ? (perm & 01777) | 0700 : (perm & 0777) | 0600;
+}
+
+/* Copies the entry's data into fd, holes included (sparse entries). */
+static int write_data(struct extract *x, struct archive *a, int fd, int64_t size)
+{
+        int64_t at = 0;
+        for (;;) {
+                const void *buf;
+                size_t n;
+                la_int64_t offset;
+                int rc = archive_read_data_block(a, &buf, &n, &offset);
+                if (rc == ARCHIVE_EOF)
+                        break;
+                if (rc < ARCHIVE_WARN) {
+                        errno = 0;
+                        return failure(&x->failure, "%s: %s", x->what, archive_error_string(a));
+                }
+                if (offset != at && lseek(fd, offset, SEEK_SET) < 0)
+                        return failure(&x->failure, "%s: lseek", x->what);
+                if (!write_all(fd, buf, n))
+                        return failure(&x->failure, "%s: write", x->what);
+                at = offset + (int64_t)n;
+        }
+        if (at < size && ftruncate(fd, size) < 0) /* a hole at the end */
+                return failure(&x->failure, "%s: ftruncate", x->what);
+        return 0;
+}
+
+static int add_file(struct extract *x, struct archive *a, struct archive_entry *e, int pfd,
+                    const char *base)
+{
+        mode_t mode = safe_mode(archive_entry_perm(e), false);
+        int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd < 0)
+                return failure(&x->failure, "%s: unable to create %s", x->what,
+                               archive_entry_pathname(e));
+        int rc = write_data(x, a, fd, archive_entry_size(e));
+        struct timespec times[2] = {{0, UTIME_OMIT}, {archive_entry_mtime(e), 0}};
+        if (rc == 0 && futimens(fd, times) < 0)
+                rc = failure(&x->failure, "%s: futimens %s", x->what, archive_entry_pathname(e));
+        if (close(fd) < 0 && rc == 0) /* a full disk may only show here */
+                rc = failure(&x->failure, "%s: close %s", x->what, archive_entry_pathname(e));
+        return rc;
+}
+
+static int add_dir(struct extract *x, struct archive_entry *e, int pfd, const char *base,
+                   bool exists)
+{
+        mode_t mode = safe_mode(archive_entry_perm(e), true);
+        int rc = exists ? fchmodat(pfd, base, mode, 0) : mkdirat(pfd, base, mode);
+        return rc < 0 ? failure(&x->failure, "%s: %s %s", x->what, exists ? "fchmodat" : "mkdirat",
+                                archive_entry_pathname(e))
+                      : 0;
+}
+
+/* A hard link to an earlier entry, found the way the container would find it:
+ * its parent resolved inside the tree, its last component not followed. */
+static int add_hardlink(struct extract *x, struct archive_entry *e, int pfd, const char *base)
+{
+        char target[PATH_MAX];
+        if (clean_name(x, archive_entry_hardlink(e), target, sizeof(target)) < 0)
+                return -1;
+        const char *tbase = split_parent(target);
+        int tfd = open_dir(x, target);
+        if (tfd < 0)
+                return -1;
+        int rc = linkat(tfd, tbase, pfd, base, 0);
+        close_keep_errno(tfd);
+        return rc < 0 ? failure(&x->failure, "%s: unable to link %s to %s", x->what,
+                                archive_entry_pathname(e), archive_entry_hardlink(e))
+                      : 0;
+}
+
+/* Devices, FIFOs and sockets: an unprivileged user cannot make devices, and
+ * none of them belongs in an image. Counted for one warning at the end. */
+static void skip_special(struct extract *x, const char *path)
+{
+        if (x->skipped.count < ARRAY_SIZE(x->skipped.first))
+                snprintf(x->skipped.first[x->skipped.count], sizeof(x->skipped.first[0]), "/%.120s",
+                         path);
+        x->skipped.count++;
+}
+
+/* Creates the entry at pfd/base (after make_room). */
+static int create_entry(struct extract *x, struct archive *a, struct archive_entry *e, int pfd,
+                        const char *base, bool keep)
+{
+        switch (archive_entry_filetype(e)) {
+        case AE_IFREG:
+                if (archive_entry_hardlink(e))
+                        return add_hardlink(x, e, pfd, base);
+                return add_file(x, a, e, pfd, base);
+        case AE_IFDIR:
+                return add_dir(x, e, pfd, base, keep);
+        case AE_IFLNK:
+                if (symlinkat(archive_entry_symlink(e), pfd, base) < 0)
+                        return failure(&x->failure, "%s: unable to create the symlink %s", x->what,
+                                       archive_entry_pathname(e));
+                return 0;
+        default:
+                return 0; /* specials: skipped by apply_entry */
+        }
+}
+
+/* The entry's type as make_room must know it: only a directory replaces a
+ * directory in place. A hardlink entry reports the type of what it links. */
+static bool is_dir_entry(struct archive_entry *e)
+{
+        return archive_entry_filetype(e) == AE_IFDIR && !archive_entry_hardlink(e);
+}
+
+static int apply_entry(struct extract *x, struct archive *a, struct archive_entry *e,
+                       const char *name)
+{
+        char path[PATH_MAX];
+        if (clean_name(x, name, path, sizeof(path)) < 0)
+                return -1;
+        if (!*path) /* the tree itself ("./"): its mode stays the user's */
+                return 0;
+        char parent[PATH_MAX];
+        memcpy(parent, path, sizeof(parent));
+        const char *base = split_parent(parent);
+        if (x->whiteouts && !strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)))
+                return apply_whiteout(x, parent, base); /* whatever the entry's type */
+        mode_t type = archive_entry_filetype(e);
+        if (!archive_entry_hardlink(e) && type != AE_IFREG && type != AE_IFDIR &&
+            type != AE_IFLNK) {
+                skip_special(x, path);
+                return 0;
+        }
+        int pfd = open_dir(x, parent);
+        if (pfd < 0)
+                return -1;
+        bool keep;
+        int rc = make_room(x, pfd, base, is_dir_entry(e), &keep);
+        if (rc == 0)
+                rc = create_entry(x, a, e, pfd, base, keep);
+        close_keep_errno(pfd);
+        if (rc == 0 && x->whiteouts)
+                path_set_add(&x->created, path);
+        return rc;
+}
+
+/* The name libarchive decoded, or the raw UTF-8 one when the locale could not
+ * take it (names are bytes on Linux). */
+static const char *entry_name(struct archive_entry *e)
+{
+        const char *name = archive_entry_pathname(e);
+        return name ? name : archive_entry_pathname_utf8(e);
+}
+
+int layer_extract(struct archive *a, struct extract *x)
+{
+        path_set_clear(&x->created);
+        for (;;) {
+                struct archive_entry *e;
+                int rc = archive_read_next_header(a, &e);
+                if (rc == ARCHIVE_EOF)
+                        return 0;
+                if (rc < ARCHIVE_WARN) {
+                        errno = 0;
+                        return failure(&x->failure, "%s: %s", x->what, archive_error_string(a));
+                }
+                const char *name = entry_name(e);
+                if (!name) {
+                        errno = 0;
+                        return failure(&x->failure, "%s: an entry without a name", x->what);
+                }
+                if (apply_entry(x, a, e, name) < 0)
+                        return -1;
+                x->entries++;
+        }
+}
+
+int layer_ensure_dir(struct extract *x, const char *name)
+{
+        char path[PATH_MAX];
+        if (clean_name(x, name + (name[0] == '/'), path, sizeof(path)) < 0)
+                return -1;
+        int fd = open_dir(x, path);
+        if (fd < 0)
+                return -1;
+        close(fd);
+        return 0;
+}
