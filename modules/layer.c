@@ -365,10 +365,12 @@ static void skip_special(struct extract *x, const char *path)
 static int create_entry(struct extract *x, struct archive *a, struct archive_entry *e, int pfd,
                         const char *base, bool keep)
 {
+        /* tar stores no type for a hard link: libarchive reports 0 unless the
+         * entry carries data, so the link is recognised before the type */
+        if (archive_entry_hardlink(e))
+                return add_hardlink(x, e, pfd, base);
         switch (archive_entry_filetype(e)) {
         case AE_IFREG:
-                if (archive_entry_hardlink(e))
-                        return add_hardlink(x, e, pfd, base);
                 return add_file(x, a, e, pfd, base);
         case AE_IFDIR:
                 return add_dir(x, e, pfd, base, keep);
