@@ -125,11 +125,33 @@ static void parse_args(int argc, char **argv, struct import_options *o)
         o->dest = positional[1];
 }
 
-/* TRANSPORT:PATH[:REF]; a REF never holds a '/', a path may hold ':'. */
+/* Where PATH ends in PATH[:REF]. A path may hold ':', and a docker-archive
+ * REF holds ':' and '/' (qrun/app:1): PATH is the longest prefix before a ':'
+ * that exists (the whole text if it exists); when none does, the text before
+ * the last ':' not followed by a '/', for the error to name. */
+static const char *ref_colon(const char *rest)
+{
+        struct stat st;
+        if (lstat(rest, &st) == 0)
+                return NULL;
+        for (const char *c = rest + strlen(rest); c > rest; c--) {
+                if (*c != ':')
+                        continue;
+                char *prefix = xasprintf("%.*s", (int)(c - rest), rest);
+                bool exists = lstat(prefix, &st) == 0;
+                free(prefix);
+                if (exists)
+                        return c;
+        }
+        const char *last = strrchr(rest, ':');
+        return last && !strchr(last, '/') ? last : NULL;
+}
+
+/* TRANSPORT:PATH[:REF] */
 static void split_ref(const char *rest, struct source *s, bool has_ref)
 {
-        const char *colon = has_ref ? strrchr(rest, ':') : NULL;
-        if (colon && !strchr(colon, '/') && colon[1]) {
+        const char *colon = has_ref ? ref_colon(rest) : NULL;
+        if (colon && colon[1]) {
                 s->path = xasprintf("%.*s", (int)(colon - rest), rest);
                 s->ref = xstrdup(colon + 1);
         } else {
