@@ -465,6 +465,18 @@ static void download(const char *ref, const struct import_options *o)
         strv_free(&argv);
 }
 
+/* Reports a failure to read the image. One about an archive's unpacked copy
+ * names the archive: the work directory is gone when the user reads it. */
+static void fail_image(const struct failure *f, const struct source *s)
+{
+        int err = errno;
+        size_t n = strlen(work.unpacked);
+        if ((s->kind == SRC_OCI_ARCHIVE || s->kind == SRC_DOCKER_ARCHIVE) &&
+            !strncmp(f->what, work.unpacked, n))
+                fail("import", err, "%s%s", s->path, f->what + n);
+        fail("import", err, "%s", f->what);
+}
+
 /* The image SOURCE names, as layers to apply. */
 static void read_image(const struct source *s, const struct import_options *o, struct image *img,
                        struct progress *p)
@@ -494,7 +506,7 @@ static void read_image(const struct source *s, const struct import_options *o, s
                 break;
         }
         if (rc < 0)
-                fail("import", errno, "%s", f.what);
+                fail_image(&f, s);
 }
 
 /* ---- applying and finishing ---- */
