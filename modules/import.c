@@ -543,12 +543,14 @@ static void apply_layers(const struct image *img, bool whiteouts, bool quiet)
         path_set_free(&x.created);
 }
 
-/* mksquashfs of the tree into work.dir/image.sqfs; returns its path. */
-static char *make_squashfs(void)
+/* mksquashfs of the tree into work.dir/image.sqfs; returns its path. Its
+ * progress bar (on stdout, which -quiet keeps) only where ours would show. */
+static char *make_squashfs(bool progress)
 {
         char *out = xasprintf("%s/image.sqfs", work.dir);
         char *argv[] = {"mksquashfs", work.rootfs,  out,         "-noappend",
-                        "-quiet",     "-no-xattrs", "-all-root", NULL};
+                        "-quiet",     "-no-xattrs", "-all-root", progress ? NULL : "-no-progress",
+                        NULL};
         int status = run_tool(argv, "--squashfs needs mksquashfs (Debian package squashfs-tools: "
                                     "apt-get install squashfs-tools)");
         if (status)
@@ -644,7 +646,7 @@ int import_main(int argc, char **argv)
         warn_architecture(&img.config);
         apply_layers(&img, src.kind != SRC_TAR, o.quiet);
         ensure_workdir(&img.config);
-        char *built = o.squashfs ? make_squashfs() : work.rootfs;
+        char *built = o.squashfs ? make_squashfs(p.on) : work.rootfs;
         work.manifest_tmp = o.manifest ? write_manifest(&o, &img.config) : NULL;
         check_interrupted();
         move_into_place(built, &o);
