@@ -213,10 +213,11 @@ static void check_dest(const struct import_options *o)
         }
         if (o->force)
                 return;
-        if (!o->squashfs && S_ISDIR(st.st_mode) && is_empty_dir(o->dest))
+        bool empty = S_ISDIR(st.st_mode) && is_empty_dir(o->dest);
+        if (!o->squashfs && empty) /* --squashfs makes DEST a file: no directory will do */
                 return;
         fail("import", 0, "%s exists%s (--force replaces it)", o->dest,
-             S_ISDIR(st.st_mode) ? " and is not empty" : "");
+             S_ISDIR(st.st_mode) && !empty ? " and is not empty" : "");
 }
 
 /* Removes the work directory unless it was renamed into place: at exit, after
