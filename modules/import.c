@@ -639,7 +639,7 @@ int import_main(int argc, char **argv)
         parse_args(argc, argv, &o);
         parse_source(o.source, &src);
         check_dest(&o);
-        umask(0); /* modes come from the image (made safe by layer.c), not from ours */
+        mode_t user_umask = umask(0); /* the tree's modes are the image's (made safe by layer.c) */
         catch_signals();
         create_work(&o);
         struct progress p = {.on = !o.quiet && isatty(STDERR_FILENO)};
@@ -647,6 +647,7 @@ int import_main(int argc, char **argv)
         warn_architecture(&img.config);
         apply_layers(&img, src.kind != SRC_TAR, o.quiet);
         ensure_workdir(&img.config);
+        umask(user_umask); /* the files qrun writes itself (the manifest) are the user's */
         char *built = o.squashfs ? make_squashfs(p.on) : work.rootfs;
         work.manifest_tmp = o.manifest ? write_manifest(&o, &img.config) : NULL;
         check_interrupted();
