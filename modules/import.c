@@ -226,6 +226,7 @@ static void remove_work(void)
 {
         if (work.manifest_tmp)
                 unlink(work.manifest_tmp);
+        free(work.manifest_tmp);
         work.manifest_tmp = NULL;
         if (!work.dir)
                 return;
@@ -239,7 +240,10 @@ static void remove_work(void)
         if (fd >= 0)
                 close(fd);
         free(parent);
-        work.dir = NULL;
+        free(work.dir);
+        free(work.rootfs);
+        free(work.unpacked);
+        work = (struct work){0};
 }
 
 static void on_signal(int sig)
@@ -276,8 +280,10 @@ static void create_work(const struct import_options *o)
         const char *name = slash ? slash + 1 : dest;
         work.dir = xasprintf("%.*s.%s.qrun-import.XXXXXX", slash ? (int)(slash - dest + 1) : 0,
                              dest, name);
+        free(dest);
         if (!mkdtemp(work.dir)) {
                 int err = errno;
+                free(work.dir);
                 work.dir = NULL;
                 fail("import", err, "unable to create a work directory beside %s", o->dest);
         }
@@ -286,7 +292,6 @@ static void create_work(const struct import_options *o)
         work.unpacked = xasprintf("%s/source", work.dir);
         if (mkdir(work.rootfs, 0755) < 0 || mkdir(work.unpacked, 0700) < 0)
                 fail("import", errno, "unable to create %s/rootfs", work.dir);
-        free(dest);
 }
 
 /* ---- progress on a terminal ---- */
@@ -604,15 +609,20 @@ static char *write_manifest(const struct import_options *o, const struct image_c
         char *tmp = xasprintf("%s.qrun-import.tmp", o->manifest);
         char *rootfs = rootfs_for_manifest(o->manifest, o->dest);
         FILE *out = fopen(tmp, "we");
-        if (!out)
-                fail("import", errno, "%s", o->manifest);
-        import_manifest_print(out, rootfs, c, o->source);
-        if (fclose(out) != 0) {
-                int err = errno;
-                unlink(tmp);
-                fail("import", err, "%s", o->manifest);
+        int err = errno;
+        if (out) {
+                import_manifest_print(out, rootfs, c, o->source);
+                if (fclose(out) != 0) {
+                        err = errno;
+                        unlink(tmp);
+                        out = NULL;
+                }
         }
         free(rootfs);
+        if (!out) {
+                free(tmp);
+                fail("import", err, "%s", o->manifest);
+        }
         return tmp;
 }
 
@@ -654,8 +664,14 @@ int import_main(int argc, char **argv)
         move_into_place(built, &o);
         if (work.manifest_tmp && rename(work.manifest_tmp, o.manifest) < 0)
                 fail("import", errno, "unable to rename %s to %s", work.manifest_tmp, o.manifest);
+        free(work.manifest_tmp);
         work.manifest_tmp = NULL;
+        if (o.squashfs)
+                free(built);
         remove_work();
         image_free(&img);
+        free(src.path);
+        free(src.ref);
+        strv_free(&o.skopeo_args);
         return 0;
 }
