@@ -125,11 +125,33 @@ static void parse_args(int argc, char **argv, struct import_options *o)
         o->dest = positional[1];
 }
 
-/* TRANSPORT:PATH[:REF]; a REF never holds a '/', a path may hold ':'. */
+/* Where PATH ends in PATH[:REF]. A path may hold ':', and a docker-archive
+ * REF holds ':' and '/' (qrun/app:1): PATH is the longest prefix before a ':'
+ * that exists (the whole text if it exists); when none does, the text before
+ * the last ':' not followed by a '/', for the error to name. */
+static const char *ref_colon(const char *rest)
+{
+        struct stat st;
+        if (lstat(rest, &st) == 0)
+                return NULL;
+        for (const char *c = rest + strlen(rest); c > rest; c--) {
+                if (*c != ':')
+                        continue;
+                char *prefix = xasprintf("%.*s", (int)(c - rest), rest);
+                bool exists = lstat(prefix, &st) == 0;
+                free(prefix);
+                if (exists)
+                        return c;
+        }
+        const char *last = strrchr(rest, ':');
+        return last && !strchr(last, '/') ? last : NULL;
+}
+
+/* TRANSPORT:PATH[:REF] */
 static void split_ref(const char *rest, struct source *s, bool has_ref)
 {
-        const char *colon = has_ref ? strrchr(rest, ':') : NULL;
-        if (colon && !strchr(colon, '/') && colon[1]) {
+        const char *colon = has_ref ? ref_colon(rest) : NULL;
+        if (colon && colon[1]) {
                 s->path = xasprintf("%.*s", (int)(colon - rest), rest);
                 s->ref = xstrdup(colon + 1);
         } else {
@@ -191,10 +213,11 @@ static void check_dest(const struct import_options *o)
         }
         if (o->force)
                 return;
-        if (!o->squashfs && S_ISDIR(st.st_mode) && is_empty_dir(o->dest))
+        bool empty = S_ISDIR(st.st_mode) && is_empty_dir(o->dest);
+        if (!o->squashfs && empty) /* --squashfs makes DEST a file: no directory will do */
                 return;
         fail("import", 0, "%s exists%s (--force replaces it)", o->dest,
-             S_ISDIR(st.st_mode) ? " and is not empty" : "");
+             S_ISDIR(st.st_mode) && !empty ? " and is not empty" : "");
 }
 
 /* Removes the work directory unless it was renamed into place: at exit, after
@@ -203,6 +226,7 @@ static void remove_work(void)
 {
         if (work.manifest_tmp)
                 unlink(work.manifest_tmp);
+        free(work.manifest_tmp);
         work.manifest_tmp = NULL;
         if (!work.dir)
                 return;
@@ -216,7 +240,10 @@ static void remove_work(void)
         if (fd >= 0)
                 close(fd);
         free(parent);
-        work.dir = NULL;
+        free(work.dir);
+        free(work.rootfs);
+        free(work.unpacked);
+        work = (struct work){0};
 }
 
 static void on_signal(int sig)
@@ -253,8 +280,10 @@ static void create_work(const struct import_options *o)
         const char *name = slash ? slash + 1 : dest;
         work.dir = xasprintf("%.*s.%s.qrun-import.XXXXXX", slash ? (int)(slash - dest + 1) : 0,
                              dest, name);
+        free(dest);
         if (!mkdtemp(work.dir)) {
                 int err = errno;
+                free(work.dir);
                 work.dir = NULL;
                 fail("import", err, "unable to create a work directory beside %s", o->dest);
         }
@@ -263,7 +292,6 @@ static void create_work(const struct import_options *o)
         work.unpacked = xasprintf("%s/source", work.dir);
         if (mkdir(work.rootfs, 0755) < 0 || mkdir(work.unpacked, 0700) < 0)
                 fail("import", errno, "unable to create %s/rootfs", work.dir);
-        free(dest);
 }
 
 /* ---- progress on a terminal ---- */
@@ -443,6 +471,18 @@ static void download(const char *ref, const struct import_options *o)
         strv_free(&argv);
 }
 
+/* Reports a failure to read the image. One about an archive's unpacked copy
+ * names the archive: the work directory is gone when the user reads it. */
+static void fail_image(const struct failure *f, const struct source *s)
+{
+        int err = errno;
+        size_t n = strlen(work.unpacked);
+        if ((s->kind == SRC_OCI_ARCHIVE || s->kind == SRC_DOCKER_ARCHIVE) &&
+            !strncmp(f->what, work.unpacked, n))
+                fail("import", err, "%s%s", s->path, f->what + n);
+        fail("import", err, "%s", f->what);
+}
+
 /* The image SOURCE names, as layers to apply. */
 static void read_image(const struct source *s, const struct import_options *o, struct image *img,
                        struct progress *p)
@@ -472,7 +512,7 @@ static void read_image(const struct source *s, const struct import_options *o, s
                 break;
         }
         if (rc < 0)
-                fail("import", errno, "%s", f.what);
+                fail_image(&f, s);
 }
 
 /* ---- applying and finishing ---- */
@@ -509,12 +549,14 @@ static void apply_layers(const struct image *img, bool whiteouts, bool quiet)
         path_set_free(&x.created);
 }
 
-/* mksquashfs of the tree into work.dir/image.sqfs; returns its path. */
-static char *make_squashfs(void)
+/* mksquashfs of the tree into work.dir/image.sqfs; returns its path. Its
+ * progress bar (on stdout, which -quiet keeps) only where ours would show. */
+static char *make_squashfs(bool progress)
 {
         char *out = xasprintf("%s/image.sqfs", work.dir);
         char *argv[] = {"mksquashfs", work.rootfs,  out,         "-noappend",
-                        "-quiet",     "-no-xattrs", "-all-root", NULL};
+                        "-quiet",     "-no-xattrs", "-all-root", progress ? NULL : "-no-progress",
+                        NULL};
         int status = run_tool(argv, "--squashfs needs mksquashfs (Debian package squashfs-tools: "
                                     "apt-get install squashfs-tools)");
         if (status)
@@ -567,15 +609,20 @@ static char *write_manifest(const struct import_options *o, const struct image_c
         char *tmp = xasprintf("%s.qrun-import.tmp", o->manifest);
         char *rootfs = rootfs_for_manifest(o->manifest, o->dest);
         FILE *out = fopen(tmp, "we");
-        if (!out)
-                fail("import", errno, "%s", o->manifest);
-        import_manifest_print(out, rootfs, c, o->source);
-        if (fclose(out) != 0) {
-                int err = errno;
-                unlink(tmp);
-                fail("import", err, "%s", o->manifest);
+        int err = errno;
+        if (out) {
+                import_manifest_print(out, rootfs, c, o->source);
+                if (fclose(out) != 0) {
+                        err = errno;
+                        unlink(tmp);
+                        out = NULL;
+                }
         }
         free(rootfs);
+        if (!out) {
+                free(tmp);
+                fail("import", err, "%s", o->manifest);
+        }
         return tmp;
 }
 
@@ -602,7 +649,7 @@ int import_main(int argc, char **argv)
         parse_args(argc, argv, &o);
         parse_source(o.source, &src);
         check_dest(&o);
-        umask(0); /* modes come from the image (made safe by layer.c), not from ours */
+        mode_t user_umask = umask(0); /* the tree's modes are the image's (made safe by layer.c) */
         catch_signals();
         create_work(&o);
         struct progress p = {.on = !o.quiet && isatty(STDERR_FILENO)};
@@ -610,14 +657,21 @@ int import_main(int argc, char **argv)
         warn_architecture(&img.config);
         apply_layers(&img, src.kind != SRC_TAR, o.quiet);
         ensure_workdir(&img.config);
-        char *built = o.squashfs ? make_squashfs() : work.rootfs;
+        umask(user_umask); /* the files qrun writes itself (the manifest) are the user's */
+        char *built = o.squashfs ? make_squashfs(p.on) : work.rootfs;
         work.manifest_tmp = o.manifest ? write_manifest(&o, &img.config) : NULL;
         check_interrupted();
         move_into_place(built, &o);
         if (work.manifest_tmp && rename(work.manifest_tmp, o.manifest) < 0)
                 fail("import", errno, "unable to rename %s to %s", work.manifest_tmp, o.manifest);
+        free(work.manifest_tmp);
         work.manifest_tmp = NULL;
+        if (o.squashfs)
+                free(built);
         remove_work();
         image_free(&img);
+        free(src.path);
+        free(src.ref);
+        strv_free(&o.skopeo_args);
         return 0;
 }

@@ -24,6 +24,16 @@ static char *command_path(const char *word, const char *workdir)
                          word + (strncmp(word, "./", 2) ? 0 : 2));
 }
 
+/* A manifest's value is one line: a word with a line break (a multi-line
+ * "sh -c" script) cannot be written. */
+static bool on_one_line(const struct strv *words)
+{
+        for (size_t i = 0; i < words->len; i++)
+                if (strpbrk(words->items[i], "\r\n"))
+                        return false;
+        return true;
+}
+
 /* Entrypoint then Cmd, as Docker joins them. */
 static void print_command(FILE *out, const struct image_config *c)
 {
@@ -34,6 +44,12 @@ static void print_command(FILE *out, const struct image_config *c)
                 strv_push(&words, c->cmd.items[i]);
         if (!words.len) {
                 fprintf(out, "; the image names no command (Entrypoint, Cmd): give it after --\n");
+                free(words.items);
+                return;
+        }
+        if (!on_one_line(&words)) {
+                fprintf(out, "; left out: the image's command (Entrypoint, Cmd) holds a line "
+                             "break, which a manifest cannot hold: give it after --\n");
                 free(words.items);
                 return;
         }

@@ -252,7 +252,10 @@ static int make_opaque(struct extract *x, const char *path)
         return rc;
 }
 
-/* ".wh.NAME" in parent: NAME goes, unless this layer itself created it. */
+/* ".wh.NAME" in parent: NAME goes, unless this layer itself created it. A
+ * parent that is missing or no longer a directory holds nothing to remove
+ * (umoci writes "d/.wh.f" after the file d that replaced the directory d), and
+ * is not created. */
 static int apply_whiteout(struct extract *x, const char *parent, const char *base)
 {
         if (!strcmp(base, OPAQUE_MARKER))
@@ -262,9 +265,11 @@ static int apply_whiteout(struct extract *x, const char *parent, const char *bas
                 return failure(&x->failure, "%s: %s/%s", x->what, parent, base);
         if (path_set_has(&x->created, victim))
                 return 0;
-        int pfd = open_dir(x, parent);
+        int pfd = path_open_in_root(x->rootfd, *parent ? parent : ".", O_DIRECTORY);
+        if (pfd < 0 && (errno == ENOENT || errno == ENOTDIR))
+                return 0;
         if (pfd < 0)
-                return -1;
+                return failure(&x->failure, "%s: %s", x->what, parent);
         int rc = remove_tree(pfd, base + strlen(WHITEOUT_PREFIX));
         close_keep_errno(pfd);
         return rc < 0 ? failure(&x->failure, "%s: unable to remove %s", x->what, victim) : 0;
@@ -365,10 +370,12 @@ static void skip_special(struct extract *x, const char *path)
 static int create_entry(struct extract *x, struct archive *a, struct archive_entry *e, int pfd,
                         const char *base, bool keep)
 {
+        /* tar stores no type for a hard link: libarchive reports 0 unless the
+         * entry carries data, so the link is recognised before the type */
+        if (archive_entry_hardlink(e))
+                return add_hardlink(x, e, pfd, base);
         switch (archive_entry_filetype(e)) {
         case AE_IFREG:
-                if (archive_entry_hardlink(e))
-                        return add_hardlink(x, e, pfd, base);
                 return add_file(x, a, e, pfd, base);
         case AE_IFDIR:
                 return add_dir(x, e, pfd, base, keep);

@@ -4,8 +4,8 @@
 #   tools/deps.sh [--who NAME] PURPOSE...
 #
 #   build          build.sh: build/qrun, the profile generator, build/rootfs
-#   test           tests/run.sh: build's, and the style check, the aarch64
-#                  portability check, bwrap for the comparison tests
+#   test           tests/run.sh: build's, the style check, the aarch64 check,
+#                  bwrap (comparisons), umoci, skopeo, a registry (import)
 #   fuzz           tests/fuzz/run.sh: build's, and clang with libFuzzer
 #   bench          bench/*.sh: build's, and hyperfine and the report tools
 #   bench-compare  bench/compare.sh: bench's, and the other launchers
@@ -35,6 +35,8 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 add build
                 packages+=(util-linux perl clang-format file bubblewrap gcc-aarch64-linux-gnu
                         libc6-dev-arm64-cross linux-libc-dev-arm64-cross)
+                # tests/integration/import.t builds, pushes and compares images
+                packages+=(umoci skopeo docker-registry python3 squashfs-tools zstd xz-utils)
                 ;;
         fuzz)
                 add build
