@@ -58,6 +58,11 @@ for f in profiles/*.ini; do
         esac
         profiles+=("$name=$f")
 done
+# Every profiles/overlays/NAME.ini is composed with each of them as the
+# built-in profile PROFILE+NAME, and compiled alone as NAME (fakeroot).
+for f in profiles/overlays/*.ini; do
+        profiles+=("+$(basename "$f" .ini)=$f")
+done
 build/seccomp-gen "$QRUN_TABLES" "${profiles[@]}"
 
 # ---- compile ----

@@ -10,7 +10,9 @@
  *        what depends on several sections (this opens the rootfs once) and
  *        check the paths against it; nothing on the system is touched before
  *     3. block the forwarded signals, unshare the user namespace together with
- *        pid/ipc/uts (and net if asked), write the id maps, bring up loopback
+ *        pid/ipc/uts (and net if asked), write the id maps, bring up loopback;
+ *        a SquashFS rootfs's FUSE server starts between the user namespace
+ *        and the others
  *     4. fork the container's first process, then forward signals, enforce the
  *        timeout and turn its end into qrun's exit status
  *   container's first process: pid 1 when there is a pid namespace
@@ -36,6 +38,7 @@
 #include "modules/import.h"
 #include "modules/init.h"
 #include "modules/manifest.h"
+#include "modules/squashfs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -95,6 +98,7 @@ _Noreturn static void container_main(struct config *cfg)
         else /* the default: chroot, no mount namespace */
                 rootfs_enter(&cfg->rootfs);
         process_enter_cwd(cfg);
+        userns_prepare_fakeroot(&cfg->user); /* needs the root entered */
         namespaces_set_hostname(&cfg->ns, cfg->process.hostname);
         if (cfg->ns.pid)
                 init_run(run_command, cfg);
@@ -129,7 +133,16 @@ int main(int argc, char **argv)
         leak_check_now();
         uint64_t step = step_start();
         signals_block();
-        userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns));
+        if (cfg.rootfs.kind == ROOTFS_SQUASHFS) {
+                /* The image's FUSE server needs the user namespace but must
+                 * stay out of the container's pid namespace: it is started
+                 * between the two. */
+                userns_create(&cfg.user, 0);
+                squashfs_start(&cfg);
+                namespaces_unshare(&cfg.ns);
+        } else {
+                userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns));
+        }
         verbose_step("userns", step, "user namespace%s%s%s%s, id maps written",
                      cfg.ns.pid ? " + pid" : "", cfg.ns.ipc ? " + ipc" : "",
                      cfg.ns.uts ? " + uts" : "", cfg.ns.net ? " + net" : "");
@@ -147,6 +160,7 @@ int main(int argc, char **argv)
         verbose_step("fork", step, "container process %d", (int)child);
 
         int status = monitor_run(child, cfg.ns.pid, cfg.limits.timeout_ms);
+        squashfs_stop();
         verbose_step("total", started, "exit status %d", status);
         return status;
 }

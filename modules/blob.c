@@ -17,6 +17,8 @@
 #define IN_SIZE  (256 * 1024)
 #define OUT_SIZE (1024 * 1024)
 
+#define XZ_MEMORY_LIMIT (512u << 20)
+
 struct blob_decoder {
         z_stream z;
         ZSTD_DStream *zstd;
@@ -112,6 +114,11 @@ static ssize_t unxz_some(struct blob *b)
         lzma_ret rc = lzma_code(s, b->in_eof ? LZMA_FINISH : LZMA_RUN);
         b->in_pos = b->in_len - s->avail_in;
         b->ended = rc == LZMA_STREAM_END;
+        if (rc == LZMA_MEMLIMIT_ERROR) {
+                errno = 0;
+                return failure(&b->failure, "%s: the xz data needs more than %u MiB to decompress",
+                               b->name, XZ_MEMORY_LIMIT >> 20);
+        }
         if (rc != LZMA_OK && rc != LZMA_STREAM_END && !(rc == LZMA_BUF_ERROR && !b->in_eof)) {
                 errno = 0;
                 return failure(&b->failure, "%s: corrupt xz data (error %d)", b->name, (int)rc);
@@ -134,7 +141,9 @@ static int start_decoder(struct blob *b)
                 break;
         case COMPRESSION_XZ:
                 b->decoder->xz = (lzma_stream)LZMA_STREAM_INIT;
-                if (lzma_stream_decoder(&b->decoder->xz, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK)
+                /* xz -9 needs 65 MiB; a crafted header could ask for far more. */
+                if (lzma_stream_decoder(&b->decoder->xz, XZ_MEMORY_LIMIT, LZMA_CONCATENATED) ==
+                    LZMA_OK)
                         return 0;
                 break;
         case COMPRESSION_NONE:

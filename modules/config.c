@@ -25,13 +25,14 @@ bool config_resolve(struct config *cfg, struct diag *d)
         ok = process_build_argv(cfg, d) && ok;
         process_build_environment(&cfg->process,
                                   cfg->mounts.enabled && cfg->mounts.home ? getenv("HOME") : NULL);
-        ok = seccomp_resolve(&cfg->seccomp, cfg->manifest_path, d) && ok;
+        ok = seccomp_resolve(&cfg->seccomp, cfg->user.fakeroot, cfg->manifest_path, d) && ok;
         return ok;
 }
 
 bool config_check(const struct config *cfg, struct diag *d)
 {
-        bool ok = mounts_check(cfg, d);
+        bool ok = rootfs_check(cfg, d);
+        ok = mounts_check(cfg, d) && ok;
         ok = process_check(cfg, d) && ok;
         ok = landlock_check(cfg, d) && ok;
         return ok;

@@ -35,9 +35,9 @@ void config_init(struct config *cfg);
  * program. Reports what cannot be derived. */
 bool config_resolve(struct config *cfg, struct diag *d);
 
-/* Checks the resolved paths against the opened rootfs: mount sources and
- * targets, the cwd, Landlock paths and, with --check, the command. Reports
- * only. */
+/* Checks the resolved configuration against the system: what a SquashFS
+ * rootfs needs, mount sources and targets, the cwd, Landlock paths and, with
+ * --check, the command. Reports only. */
 bool config_check(const struct config *cfg, struct diag *d);
 
 /* Releases what parsing allocated (qrun itself never needs to: it execs or

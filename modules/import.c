@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -650,6 +651,9 @@ int import_main(int argc, char **argv)
         parse_source(o.source, &src);
         check_dest(&o);
         mode_t user_umask = umask(0); /* the tree's modes are the image's (made safe by layer.c) */
+        /* Pax headers carry names in UTF-8; in musl's C locale libarchive
+         * would refuse to convert the non-ASCII ones. */
+        setlocale(LC_CTYPE, "C.UTF-8");
         catch_signals();
         create_work(&o);
         struct progress p = {.on = !o.quiet && isatty(STDERR_FILENO)};

@@ -223,6 +223,9 @@ void manifest_print(const struct config *cfg, FILE *out)
                 if (!section_in_effect(cfg, sections[i]))
                         continue;
                 fprintf(out, "\n[%s]\n", sections[i]->name);
+                const char *note = sections[i]->note ? sections[i]->note(cfg) : NULL;
+                if (note)
+                        fprintf(out, "; %s\n", note);
                 for (size_t k = 0; k < sections[i]->nkeys; k++)
                         key_print(cfg, &sections[i]->keys[k], out);
         }

@@ -75,6 +75,8 @@ struct section_def {
          * its first appearance. 0: the section is always in effect. */
         size_t enabled;
         size_t enabled_loc;
+        /* Optional: a comment --check prints under the section's header. */
+        const char *(*note)(const struct config *cfg);
 };
 
 /* Every section qrun knows, in --check's printing order. */

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "mounts.h"
 #include "paths.h"
+#include "squashfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,14 +107,16 @@ static int clone_tree(const char *src, uint64_t attrs, struct failure *e)
         return mnt;
 }
 
-/* Applies "key=value" options to a file system context. */
+/* Applies "key=value" options (and "flag" ones) to a file system context. */
 static int configure_fs(int fs, const char *const *options, struct failure *e)
 {
         for (; options && *options; options++) {
                 char key[32];
                 const char *eq = strchr(*options, '=');
-                snprintf(key, sizeof(key), "%.*s", (int)(eq - *options), *options);
-                if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, eq + 1, 0) < 0)
+                int n = eq ? (int)(eq - *options) : (int)strlen(*options);
+                snprintf(key, sizeof(key), "%.*s", n, *options);
+                unsigned cmd = eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG;
+                if (syscall(SYS_fsconfig, fs, cmd, key, eq ? eq + 1 : NULL, 0) < 0)
                         return failure(e, "%s: bad option", *options);
         }
         return 0;
@@ -269,18 +272,78 @@ static int reopen_rootfs(const struct rootfs_config *r)
         return fd;
 }
 
-/* The rootfs, cloned and mounted onto itself: the new root. */
-static int mount_root_onto_itself(const struct rootfs_config *r)
+/* The rootfs directory, cloned: a detached copy of it and the mounts below. */
+static int clone_rootfs_dir(const struct rootfs_config *r)
 {
         int dir = reopen_rootfs(r);
         int root = (int)syscall(SYS_open_tree, dir, "",
                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
         if (root < 0)
                 fail("mounts", errno, "open_tree of %s", r->path);
-        if (syscall(SYS_move_mount, root, "", dir, "",
-                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                fail("mounts", errno, "move_mount of %s onto itself", r->path);
         close(dir);
+        return root;
+}
+
+/* The overlay's upper and work directories: in a new tmpfs (paths through
+ * its descriptor, which *upper keeps), or DIR/upper and DIR/work. */
+static int overlay_dirs(const struct overlay_config *o, int *upper, char *up, char *work,
+                        struct failure *e)
+{
+        if (o->kind == OVERLAY_DIR) {
+                snprintf(up, PATH_MAX, "upperdir=%s/upper", o->dir);
+                snprintf(work, PATH_MAX, "workdir=%s/work", o->dir);
+                if ((mkdir(o->dir, 0700) < 0 && errno != EEXIST) ||
+                    (mkdir(up + 9, 0755) < 0 && errno != EEXIST) ||
+                    (mkdir(work + 8, 0700) < 0 && errno != EEXIST))
+                        return failure(e, "unable to create %s/upper and %s/work", o->dir, o->dir);
+                return 0;
+        }
+        char size[48];
+        snprintf(size, sizeof(size), "size=%llu", (unsigned long long)o->size);
+        const char *opts[] = {"mode=0755", o->size ? size : NULL, NULL};
+        *upper = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+        if (*upper < 0)
+                return -1;
+        if (mkdirat(*upper, "upper", 0755) < 0 || mkdirat(*upper, "work", 0700) < 0)
+                return failure(e, "unable to create the overlay's upper directory");
+        snprintf(up, PATH_MAX, "upperdir=/proc/self/fd/%d/upper", *upper);
+        snprintf(work, PATH_MAX, "workdir=/proc/self/fd/%d/work", *upper);
+        return 0;
+}
+
+/* overlay = ...: a writable layer over lower (a detached mount, which the
+ * overlay then holds). Unprivileged overlayfs keeps its metadata in user.*
+ * xattrs (userxattr); the layers are named through /proc/self/fd. */
+static int mount_overlay(int lower, const struct overlay_config *o)
+{
+        char low[48], up[PATH_MAX], work[PATH_MAX];
+        struct failure e;
+        int upper = -1;
+        snprintf(low, sizeof(low), "lowerdir=/proc/self/fd/%d", lower);
+        if (overlay_dirs(o, &upper, up, work, &e) < 0)
+                fail_at(o->loc, errno, "%s", e.what);
+        const char *opts[] = {low, up, work, "userxattr", NULL};
+        int mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &e);
+        if (mnt < 0)
+                fail_at(o->loc, errno, "%s", e.what);
+        close(lower);
+        if (upper >= 0)
+                close(upper);
+        return mnt;
+}
+
+/* The new root: the rootfs directory or the SquashFS image, under the
+ * overlay if there is one, attached on top of "/" in this mount namespace.
+ * Host paths stay reachable beneath it (binds are looked up by path) until
+ * pivot_root detaches them. */
+static int mount_root(const struct config *cfg)
+{
+        const struct rootfs_config *r = &cfg->rootfs;
+        int root = r->kind == ROOTFS_SQUASHFS ? squashfs_receive() : clone_rootfs_dir(r);
+        if (r->overlay.kind != OVERLAY_NONE)
+                root = mount_overlay(root, &r->overlay);
+        if (syscall(SYS_move_mount, root, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                fail("mounts", errno, "move_mount of the new root onto /");
         return root;
 }
 
@@ -311,7 +374,7 @@ void mounts_enter(const struct config *cfg)
         /* Nothing done here may reach the host's mounts. */
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 fail("mounts", errno, "mount(MS_REC | MS_PRIVATE) of /");
-        int root = mount_root_onto_itself(&cfg->rootfs);
+        int root = mount_root(cfg);
         mount_in_order(root, m);
         pivot_into(root, cfg->rootfs.path);
         close(cfg->rootfs.fd);

@@ -148,8 +148,18 @@ static bool validate_mounts(const struct config *cfg, struct diag *d)
         return ok;
 }
 
+static const char *mounts_note(const struct config *cfg)
+{
+        static char note[96];
+        if (!cfg->mounts.implied_by)
+                return NULL;
+        snprintf(note, sizeof(note), "mount mode, implied by %s", cfg->mounts.implied_by);
+        return note;
+}
+
 const struct section_def mounts_section = {
-    "mounts", mounts_keys, ARRAY_SIZE(mounts_keys), validate_mounts, CFG(mounts.enabled), 0};
+    "mounts", mounts_keys, ARRAY_SIZE(mounts_keys), validate_mounts, CFG(mounts.enabled),
+    0,        mounts_note};
 
 void mounts_config_free(struct mounts_config *m)
 {
@@ -196,6 +206,11 @@ bool mounts_resolve(struct config *cfg, struct diag *d)
 {
         struct mounts_config *m = &cfg->mounts;
         bool ok = true;
+        if (!m->enabled && rootfs_needs_mounts(&cfg->rootfs)) {
+                m->enabled = true; /* an image or an overlay is mounted, so a mount namespace */
+                m->implied_by = cfg->rootfs.kind == ROOTFS_SQUASHFS ? "the SquashFS rootfs"
+                                                                    : "[rootfs] overlay";
+        }
         if (m->enabled && m->home)
                 ok = resolve_home(m, d);
         if (m->enabled && m->workdir && !cfg->process.cwd_loc.file)
@@ -293,6 +308,9 @@ static bool check_target(const struct config *cfg, const char *dst, bool dir, st
         if (under_own_mount(&cfg->mounts, dst))
                 return true;
         int fd = path_open_in_root(cfg->rootfs.fd, dst, 0);
+        bool creatable = cfg->rootfs.overlay.kind != OVERLAY_NONE; /* the overlay is writable */
+        if (fd < 0 && creatable)
+                return true;
         if (fd >= 0) {
                 struct stat st;
                 bool is_dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
@@ -303,7 +321,7 @@ static bool check_target(const struct config *cfg, const char *dst, bool dir, st
                 return true;
         }
         char parent[PATH_MAX];
-        fd = open_nearest_ancestor(cfg->rootfs.fd, dst, parent, sizeof(parent));
+        fd = open_nearest_ancestor(rootfs_dir_fd(&cfg->rootfs), dst, parent, sizeof(parent));
         bool writable = fd >= 0 && faccessat(fd, ".", W_OK, 0) == 0;
         if (fd >= 0)
                 close(fd);
@@ -328,7 +346,8 @@ static bool check_step(const struct config *cfg, const struct mount_step *step, 
 
 bool mounts_check(const struct config *cfg, struct diag *d)
 {
-        if (!cfg->mounts.enabled || cfg->rootfs.fd < 0)
+        /* An image's contents are checked at launch. */
+        if (!cfg->mounts.enabled || rootfs_dir_fd(&cfg->rootfs) < 0)
                 return true;
         size_t n;
         struct mount_step *steps = mounts_plan(&cfg->mounts, ORDER_LINES, &n);

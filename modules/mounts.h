@@ -33,7 +33,8 @@ struct tmpfs_mount {
 enum dev_mode { DEV_NONE, DEV_MINIMAL };
 
 struct mounts_config {
-        bool enabled; /* a [mounts] section exists */
+        bool enabled;           /* a [mounts] section exists, or mount mode is implied */
+        const char *implied_by; /* resolved: why mount mode is on without [mounts] */
         struct bind_mount *binds;
         size_t nbinds;
         struct tmpfs_mount *tmpfs;
@@ -52,7 +53,8 @@ extern const struct section_def mounts_section;
 
 void mounts_config_free(struct mounts_config *m);
 
-/* Resolve step: home and workdir become binds of the caller's directories at
+/* Resolve step: mount mode is implied by a SquashFS rootfs or an overlay;
+ * home and workdir become binds of the caller's directories at
  * the same paths; workdir also sets [process] cwd. */
 bool mounts_resolve(struct config *cfg, struct diag *d);
 

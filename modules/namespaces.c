@@ -33,6 +33,13 @@ int namespaces_clone_flags(const struct ns_config *ns)
                (ns->uts ? CLONE_NEWUTS : 0) | (ns->net ? CLONE_NEWNET : 0);
 }
 
+void namespaces_unshare(const struct ns_config *ns)
+{
+        int flags = namespaces_clone_flags(ns);
+        if (flags && unshare(flags) < 0)
+                fail("namespaces", errno, "unshare of the pid, ipc, uts and net namespaces");
+}
+
 void namespaces_setup_network(const struct ns_config *ns)
 {
         if (!ns->net)

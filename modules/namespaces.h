@@ -15,6 +15,9 @@ extern const struct section_def namespaces_section;
 /* The CLONE_NEW* flags to unshare together with the user namespace. */
 int namespaces_clone_flags(const struct ns_config *ns);
 
+/* unshare() of those namespaces alone, once the user namespace exists. */
+void namespaces_unshare(const struct ns_config *ns);
+
 /* With net: brings up loopback in the new network namespace (the only
  * interface there). Needs CAP_NET_ADMIN in the new user namespace. */
 void namespaces_setup_network(const struct ns_config *ns);

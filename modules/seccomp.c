@@ -100,10 +100,13 @@ static bool parse_profile(struct config *cfg, const struct key_def *key, const c
 
 static void print_profile(const struct config *cfg, const struct key_def *key, FILE *out)
 {
-        print_value(out, key->name, cfg->seccomp.profile);
-        if (cfg->seccomp.insns)
-                fprintf(out, "; %u BPF instructions for %s\n", cfg->seccomp.len,
-                        sc_native.arch_name);
+        const struct seccomp_config *s = &cfg->seccomp;
+        print_value(out, key->name, s->profile);
+        if (s->insns)
+                fprintf(out, "; %u BPF instructions for %s%s%s\n", s->len, sc_native.arch_name,
+                        s->program ? ", built-in program " : "", s->program ? s->program : "");
+        if (s->fakeroot_insns)
+                fprintf(out, "; then the fakeroot program, %u instructions\n", s->fakeroot_len);
 }
 
 static const struct key_def seccomp_keys[] = {
@@ -123,16 +126,25 @@ void seccomp_config_free(struct seccomp_config *s)
 
 /* ---- resolving ---- */
 
-bool seccomp_resolve(struct seccomp_config *s, const char *manifest_path, struct diag *d)
+/* A built-in program: the profile itself, or its fakeroot composition. */
+static bool use_builtin(struct seccomp_config *s, const char *name, bool fakeroot)
 {
-        const struct sc_builtin_profile *builtin = find_builtin(s->profile);
-        if (builtin) {
-                s->insns = builtin->insns;
-                s->len = builtin->len;
-                return true;
-        }
-        if (!strcmp(s->profile, "none"))
-                return true;
+        char composed[64];
+        snprintf(composed, sizeof(composed), "%s+fakeroot", name);
+        if (fakeroot && !strcmp(name, "none"))
+                snprintf(composed, sizeof(composed), "fakeroot");
+        const struct sc_builtin_profile *builtin = find_builtin(fakeroot ? composed : name);
+        if (!builtin)
+                return false;
+        s->insns = builtin->insns;
+        s->len = builtin->len;
+        s->program = builtin->name;
+        return true;
+}
+
+static bool compile_custom(struct seccomp_config *s, bool fakeroot, const char *manifest_path,
+                           struct diag *d)
+{
         if (access(s->profile, R_OK) < 0) {
                 struct loc loc =
                     s->loc.file ? s->loc : (struct loc){manifest_path, 0, "seccomp", "profile"};
@@ -143,7 +155,22 @@ bool seccomp_resolve(struct seccomp_config *s, const char *manifest_path, struct
                 return false;
         s->insns = s->custom.insns;
         s->len = s->custom.len;
+        const struct sc_builtin_profile *extra = fakeroot ? find_builtin("fakeroot") : NULL;
+        if (extra) {
+                s->fakeroot_insns = extra->insns;
+                s->fakeroot_len = extra->len;
+        }
         return true;
+}
+
+bool seccomp_resolve(struct seccomp_config *s, bool fakeroot, const char *manifest_path,
+                     struct diag *d)
+{
+        if (use_builtin(s, s->profile, fakeroot))
+                return true;
+        if (!strcmp(s->profile, "none"))
+                return true;
+        return compile_custom(s, fakeroot, manifest_path, d);
 }
 
 /* ---- actions ---- */

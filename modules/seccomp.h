@@ -12,6 +12,11 @@ struct seccomp_config {
         struct loc loc;
         const struct sock_filter *insns; /* NULL: no filter */
         unsigned len;
+        const char *program; /* the built-in program's name ("default+fakeroot") */
+        /* A custom profile with [user] fakeroot: the fakeroot program, attached
+         * after it (the latest filter's errno wins among equal actions). */
+        const struct sock_filter *fakeroot_insns;
+        unsigned fakeroot_len;
         struct sc_program custom; /* compiled from a file */
 };
 
@@ -19,9 +24,12 @@ extern const struct section_def seccomp_section;
 
 void seccomp_config_free(struct seccomp_config *s);
 
-/* Resolve step: the program of the chosen profile (a custom file is compiled
- * now, its problems reported with their lines). */
-bool seccomp_resolve(struct seccomp_config *s, const char *manifest_path, struct diag *d);
+/* Resolve step: the program of the chosen profile, composed with root
+ * emulation when fakeroot (built-in profiles come composed from the build: a
+ * custom file is compiled now, its problems reported with their lines, and
+ * the fakeroot program is stacked after it). */
+bool seccomp_resolve(struct seccomp_config *s, bool fakeroot, const char *manifest_path,
+                     struct diag *d);
 
 /* In the command, after no_new_privs: the very last step before exec. */
 void seccomp_attach(const struct seccomp_config *s);

@@ -137,8 +137,9 @@ static bool parse_errno(const char *s, size_t len, int *out)
         return *out > 0;
 }
 
-/* allow, log and kill_process: the actions that are one word, the same in
- * [policy] values and as [syscalls] keys. */
+/* allow, log, kill_process and fake: the actions that are one word, the
+ * same in [policy] values and as [syscalls] keys. fake makes the call return
+ * 0 without doing anything (errno 0): root emulation for chown and set*id. */
 static bool one_word_action(const char *word, uint32_t *action)
 {
         static const struct {
@@ -146,7 +147,8 @@ static bool one_word_action(const char *word, uint32_t *action)
                 uint32_t action;
         } actions[] = {{"allow", SECCOMP_RET_ALLOW},
                        {"log", SECCOMP_RET_LOG},
-                       {"kill_process", SECCOMP_RET_KILL_PROCESS}};
+                       {"kill_process", SECCOMP_RET_KILL_PROCESS},
+                       {"fake", SECCOMP_RET_ERRNO}};
         for (size_t i = 0; i < ARRAY_SIZE(actions); i++) {
                 if (!strcmp(word, actions[i].word)) {
                         *action = actions[i].action;
@@ -171,8 +173,8 @@ bool sc_parse_action(const char *text, uint32_t *action, struct diag *d)
                 *action = SECCOMP_RET_ERRNO | (uint32_t)value;
         } else {
                 return diag_error(d,
-                                  "expected an action: allow, log, kill_process or errno "
-                                  "NAME, got \"%s\"",
+                                  "expected an action: allow, log, kill_process, fake or "
+                                  "errno NAME, got \"%s\"",
                                   text);
         }
         return true;
@@ -193,7 +195,9 @@ void sc_format_action(uint32_t action, char *buf, size_t size)
                 break;
         case SECCOMP_RET_ERRNO: {
                 const char *name = sc_errno_name((int)data);
-                if (name)
+                if (data == 0)
+                        snprintf(buf, size, "fake");
+                else if (name)
                         snprintf(buf, size, "errno %s", name);
                 else
                         snprintf(buf, size, "errno %u", data);
@@ -399,11 +403,11 @@ static bool parse_rule_action(const char *key, const char *value, uint32_t *acti
         }
         if (one_word_action(key, action))
                 return true;
-        const char *keys[] = {"allow", "errno", "log", "kill_process"};
+        const char *keys[] = {"allow", "errno", "log", "kill_process", "fake"};
         const char *near = nearest_word(key, keys, ARRAY_SIZE(keys));
         if (near)
                 return diag_error(d, "unknown action (did you mean \"%s\"?)", near);
-        return diag_error(d, "unknown action (use allow, errno, log or kill_process)");
+        return diag_error(d, "unknown action (use allow, errno, log, kill_process or fake)");
 }
 
 /* The names of one line, where they stand in it. */
@@ -533,6 +537,29 @@ bool sc_policy_load(const char *path, const struct sc_resolver *r, struct sc_pol
                               "EPERM)");
         free(l.decided_at);
         return d->errors == errors_before;
+}
+
+void sc_policy_prepend(struct sc_policy *p, struct sc_policy *over)
+{
+        size_t n = over->nrules + p->nrules, kept = 0;
+        struct sc_rule **rules = xmalloc((n ? n : 1) * sizeof(*rules));
+        for (size_t i = 0; i < over->nrules; i++)
+                rules[kept++] = over->rules[i];
+        for (size_t i = 0; i < p->nrules; i++) {
+                bool decided = false; /* by an unconditional rule of over's */
+                for (size_t j = 0; j < over->nrules && !decided; j++)
+                        decided = over->rules[j]->nr == p->rules[i]->nr && !over->rules[j]->ncond;
+                if (decided)
+                        free(p->rules[i]);
+                else
+                        rules[kept++] = p->rules[i];
+        }
+        free(p->rules);
+        free(over->rules);
+        p->rules = rules;
+        p->nrules = p->cap = kept;
+        over->rules = NULL;
+        over->nrules = over->cap = 0;
 }
 
 void sc_policy_free(struct sc_policy *p)

@@ -60,7 +60,13 @@ bool sc_policy_load(const char *path, const struct sc_resolver *r, struct sc_pol
                     struct diag *d);
 void sc_policy_free(struct sc_policy *p);
 
-/* "allow", "log", "kill_process", "errno EPERM", "errno 1". */
+/* Composition: over's rules go in front of p's (they decide first), and p's
+ * rules for the calls over decides unconditionally are dropped (they would
+ * never apply). p keeps its default and unknown actions; over is left empty.
+ * Used to compose the fakeroot overlay with every built-in profile. */
+void sc_policy_prepend(struct sc_policy *p, struct sc_policy *over);
+
+/* "allow", "log", "kill_process", "fake" (errno 0), "errno EPERM", "errno 1". */
 bool sc_parse_action(const char *text, uint32_t *action, struct diag *d);
 
 /* The inverse, for disassembly and messages. */

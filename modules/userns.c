@@ -22,13 +22,25 @@
 static const char *const id_names[] = {"self", "0", NULL};
 
 static const struct key_def user_keys[] = {
-    {"uid", KEY_ENUM, .offset = CFG(user.uid), .names = id_names, .expect = "\"self\" or 0",
-     .hint = "only your own id can be mapped without a setuid helper"},
+    {"uid", KEY_ENUM, .offset = CFG(user.uid), .loc = CFG(user.uid_loc), .names = id_names,
+     .expect = "\"self\" or 0", .hint = "only your own id can be mapped without a setuid helper"},
     {"gid", KEY_ENUM, .offset = CFG(user.gid), .names = id_names, .expect = "\"self\" or 0",
      .hint = "only your own id can be mapped without a setuid helper"},
+    {"fakeroot", KEY_BOOL, .offset = CFG(user.fakeroot), .loc = CFG(user.fakeroot_loc)},
 };
 
-const struct section_def user_section = {"user", user_keys, ARRAY_SIZE(user_keys), NULL};
+/* Root emulation only makes sense for root: as yourself, chown and setuid
+ * fail for the same reason they fail on the host. */
+static bool validate_user(const struct config *cfg, struct diag *d)
+{
+        if (cfg->user.fakeroot && cfg->user.uid != ID_ROOT)
+                return diag_error_at(d, cfg->user.fakeroot_loc,
+                                     "needs uid = 0 (it makes root's chown and setuid calls "
+                                     "succeed)");
+        return true;
+}
+
+const struct section_def user_section = {"user", user_keys, ARRAY_SIZE(user_keys), validate_user};
 
 /* ---- refusing elevated privileges ---- */
 
@@ -188,4 +200,29 @@ void userns_drop_capabilities(const struct user_config *u)
         };
         if (syscall(SYS_capset, &header, data) < 0)
                 fail("caps", errno, "capset");
+}
+
+/* ---- root emulation's adjustments ---- */
+
+#define APT_CONF_DIR "/etc/apt/apt.conf.d"
+#define APT_FAKEROOT APT_CONF_DIR "/00qrun-fakeroot"
+#define APT_NO_DROP                                                                                \
+        "// Written by qrun for [user] fakeroot = true: apt checks that its switch to\n"           \
+        "// the _apt user happened, which root emulation only fakes.\n"                            \
+        "APT::Sandbox::User \"root\";\n"
+
+void userns_prepare_fakeroot(const struct user_config *u)
+{
+        struct stat st;
+        if (!u->fakeroot || stat(APT_CONF_DIR, &st) < 0 || !S_ISDIR(st.st_mode))
+                return;
+        int fd = open(APT_FAKEROOT, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                if (errno != EEXIST && errno != EROFS && errno != EACCES)
+                        warn("fakeroot", errno, "unable to write %s", APT_FAKEROOT);
+                return;
+        }
+        if (!write_all(fd, APT_NO_DROP, strlen(APT_NO_DROP)))
+                warn("fakeroot", errno, "unable to write %s", APT_FAKEROOT);
+        close(fd);
 }

@@ -12,6 +12,9 @@ enum user_id { ID_SELF, ID_ROOT };
 
 struct user_config {
         enum user_id uid, gid;
+        struct loc uid_loc;
+        bool fakeroot; /* root emulation: the seccomp profile's fakeroot composition */
+        struct loc fakeroot_loc;
 };
 
 extern const struct section_def user_section;
@@ -22,6 +25,14 @@ void userns_refuse_elevated_privileges(void);
 /* unshare(CLONE_NEWUSER | other_flags) in the calling process, then writes
  * uid_map, setgroups ("deny") and gid_map. Explains a disabled userns. */
 void userns_create(const struct user_config *u, int other_flags);
+
+/* In the container, its root entered, with fakeroot: turns off apt's
+ * privilege drop (apt checks that its setgid to _apt really happened, which
+ * root emulation fakes) by writing /etc/apt/apt.conf.d/00qrun-fakeroot when
+ * the image has that directory and the file is missing. The rootfs is
+ * writable whenever packages can be installed at all: the user's own
+ * directory or an overlay; on a read-only root nothing is written. */
+void userns_prepare_fakeroot(const struct user_config *u);
 
 /* Leaves the command with no capabilities (uid self) or with a root set that
  * lacks CAP_SYS_CHROOT, CAP_SYS_ADMIN and everything else that could leave the

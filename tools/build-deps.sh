@@ -1,5 +1,6 @@
 #!/bin/bash
-# Builds the libraries of `qrun import` for a static musl link into PREFIX:
+# Builds the libraries of `qrun import` and of qrun's SquashFS server for a
+# static musl link into PREFIX:
 #
 #   build-deps.sh PREFIX
 #
@@ -7,12 +8,17 @@
 # gzip/zstd/xz filters), jansson, nettle (SHA-256 with SHA-NI, chosen at run
 # time), zlib, libzstd and liblzma, ready for
 #   musl-gcc ... -IPREFIX/include ... -LPREFIX/lib -larchive -lzstd -llzma -lz -ljansson -lnettle -static
+# and libfuse3's low-level library (from Debian's fuse3 source) with
+# squashfuse's libraries (Debian's), for -lsquashfuse_ll -lsquashfuse -lfuse3
+# -llz4 -llzo2.
 # PREFIX/VERSIONS names the Debian version of each; PREFIX/share/licenses has
 # their licences. Nothing is done when PREFIX/.done exists; PREFIX appears
 # whole or not at all (built in PREFIX.tmp, then renamed), and concurrent runs
 # wait for each other (flock on PREFIX.lock). Meant to be cached by build.sh in
 # a directory keyed by a hash of this file: every choice that changes the
-# output lives in this file.
+# output lives in this file, except the versions of Debian's zlib1g-dev,
+# libzstd-dev and liblzma-dev (COMPRESSORS=debian): a cache key may add
+# `dpkg-query -W zlib1g-dev libzstd-dev liblzma-dev` to pick up their updates.
 #
 # Run as root it installs the Debian packages it needs and, when apt has no
 # deb-src entry, adds one (/etc/apt/sources.list.d/qrun-deb-src.sources);
@@ -35,14 +41,16 @@ set -euo pipefail
 COMPRESSORS=debian # debian | source
 
 # Debian source versions (bookworm). If a pinned version can no longer be
-# downloaded (the security archive keeps only the newest), the newest one apt
-# can fetch is taken instead, with a warning; PREFIX/VERSIONS tells which.
+# downloaded (the security archive keeps only the newest), the newest newer one
+# apt can fetch is taken instead, with a warning; never an older one.
+# PREFIX/VERSIONS tells what was used.
 LIBARCHIVE_VERSION=3.6.2-1+deb12u5
 JANSSON_VERSION=2.14-2
 NETTLE_VERSION=3.8.1-2
 ZLIB_VERSION=1:1.2.13.dfsg-1+deb12u1     # only with COMPRESSORS=source
 LIBZSTD_VERSION=1.5.4+dfsg2-5+deb12u1    # only with COMPRESSORS=source
 XZ_VERSION=5.4.1-1+deb12u2               # only with COMPRESSORS=source
+FUSE3_VERSION=3.14.0-4
 
 # One set of flags for every library: small (sections for --gc-sections, no
 # unwind tables), hardened like qrun itself, and free of the build path.
@@ -54,6 +62,9 @@ if [ $# -ne 1 ] || [ "${1#-}" != "$1" ]; then
 fi
 say() { echo "build-deps.sh: $*"; }
 die() { echo "build-deps.sh: $*" >&2; exit 1; }
+# fail WHAT LOG: a build step failed; show the end of its log (the work tree
+# is removed on exit).
+fail() { echo "build-deps.sh: $1 failed; the end of $2:" >&2; tail -n 40 "$2" >&2; exit 1; }
 
 mkdir -p "$(dirname "$1")"
 prefix=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -65,7 +76,8 @@ flock 9
 start=$(date +%s)
 
 # ---- Debian packages ----
-packages=(musl-tools gcc make libc6-dev dpkg-dev autoconf automake libtool m4 linux-libc-dev xz-utils)
+packages=(musl-tools gcc make libc6-dev dpkg-dev autoconf automake libtool m4 linux-libc-dev xz-utils binutils
+        meson ninja-build pkgconf libsquashfuse-dev liblz4-dev liblzo2-dev)
 [ "$COMPRESSORS" = debian ] && packages+=(zlib1g-dev libzstd-dev liblzma-dev)
 missing=()
 for p in "${packages[@]}"; do
@@ -179,7 +191,7 @@ else
         fetch zlib "$ZLIB_VERSION"
         (cd "$work/zlib" && CC=musl-gcc CFLAGS="$cflags" ./configure --static --prefix="$out" >log 2>&1 &&
                 make -j"$jobs" libz.a >>log 2>&1 && cp libz.a "$out/lib/" && cp zlib.h zconf.h "$out/include/") ||
-                die "zlib failed (see $work/zlib/log)"
+                fail zlib "$work/zlib/log"
         mkdir -p "$out/share/licenses/zlib" && cp "$work/zlib/debian/copyright" "$out/share/licenses/zlib/"
         say "zlib built"
 
@@ -188,7 +200,7 @@ else
         (cd "$work/libzstd/lib" && make -j"$jobs" CC=musl-gcc CFLAGS="$cflags" ZSTD_LIB_COMPRESSION=0 \
                 ZSTD_LIB_DICTBUILDER=0 ZSTD_LIB_DEPRECATED=0 ZSTD_LEGACY_SUPPORT=0 libzstd.a >log 2>&1 &&
                 cp libzstd.a "$out/lib/" && cp zstd.h zstd_errors.h "$out/include/") ||
-                die "libzstd failed (see $work/libzstd/lib/log)"
+                fail libzstd "$work/libzstd/lib/log"
         mkdir -p "$out/share/licenses/libzstd" && cp "$work/libzstd/debian/copyright" "$out/share/licenses/libzstd/"
         say "libzstd built"
 
@@ -197,7 +209,7 @@ else
                 --enable-static --disable-encoders --disable-threads --disable-xz --disable-xzdec \
                 --disable-lzmadec --disable-lzmainfo --disable-lzma-links --disable-scripts --disable-doc \
                 --disable-nls >log 2>&1 && make -j"$jobs" -C src/liblzma >>log 2>&1 &&
-                make -C src/liblzma install >>log 2>&1) || die "xz-utils failed (see $work/xz-utils/log)"
+                make -C src/liblzma install >>log 2>&1) || fail xz-utils "$work/xz-utils/log"
         mkdir -p "$out/share/licenses/xz-utils" && cp "$work/xz-utils/debian/copyright" "$out/share/licenses/xz-utils/"
         say "liblzma built"
 fi
@@ -208,7 +220,7 @@ fetch jansson "$JANSSON_VERSION"
 (cd "$work/jansson" && autoreconf -fi >log 2>&1 &&
         CC=musl-gcc CFLAGS="$cflags" ./configure --prefix="$out" --disable-shared --enable-static >>log 2>&1 &&
         make -j"$jobs" -C src >>log 2>&1 && make -C src install >>log 2>&1) ||
-        die "jansson failed (see $work/jansson/log)"
+        fail jansson "$work/jansson/log"
 mkdir -p "$out/share/licenses/jansson" && cp "$work/jansson/LICENSE" "$work/jansson/debian/copyright" "$out/share/licenses/jansson/"
 say "jansson built"
 
@@ -219,7 +231,7 @@ fetch nettle "$NETTLE_VERSION"
         --disable-shared --enable-static --enable-fat --disable-public-key --enable-mini-gmp \
         --disable-documentation --disable-openssl >log 2>&1 &&
         make -j"$jobs" CFLAGS="$cflags" libnettle.a >>log 2>&1 && make install-headers install-static >>log 2>&1) ||
-        die "nettle failed (see $work/nettle/log)"
+        fail nettle "$work/nettle/log"
 mkdir -p "$out/share/licenses/nettle" && cp "$work/nettle/COPYING.LESSERv3" "$work/nettle/COPYINGv2" "$work/nettle/debian/copyright" "$out/share/licenses/nettle/"
 say "nettle built"
 
@@ -238,9 +250,59 @@ configure_flags=(--prefix="$out" --disable-shared --enable-static --without-xml2
         grep -q '^#define HAVE_LIBZ 1' config.h && grep -q '^#define HAVE_LIBZSTD 1' config.h &&
         grep -q '^#define HAVE_LIBLZMA 1' config.h &&
         make -j"$jobs" libarchive.la >>log 2>&1 && make install-libLTLIBRARIES install-includeHEADERS >>log 2>&1) ||
-        die "libarchive failed (see $work/libarchive/log)"
+        fail libarchive "$work/libarchive/log"
 mkdir -p "$out/share/licenses/libarchive" && cp "$work/libarchive/COPYING" "$work/libarchive/debian/copyright" "$out/share/licenses/libarchive/"
 say "libarchive built"
+
+# ---- libfuse3: the low-level library of qrun's SquashFS server ----
+fetch fuse3 "$FUSE3_VERSION"
+# meson with musl-gcc as the compiler (a native file; CFLAGS from the
+# environment, buildtype=plain adds nothing to them), static library only,
+# without fusermount3, the examples and the tests, and not position
+# independent (b_staticpic, on by default in meson), like the other libraries
+# here. Symbol versioning off: meson takes any libc that is not uClibc for
+# glibc, a static library has no use for .symver, and without it the headers
+# name the plain compatibility symbols (fuse_parse_cmdline_312 and co.) that
+# this build defines. No pkg-config for meson: libfuse needs nothing but libc
+# (its dlopen, for the high-level API's modules, is musl's static stub, which
+# fails). --prefix=/usr: the library keeps the path of fusermount3 (for mounts
+# it does itself, which qrun never asks for), so it names Debian's, not PREFIX.
+printf "[binaries]\nc = 'musl-gcc'\nar = 'ar'\nstrip = 'strip'\npkgconfig = 'false'\n" >"$work/musl-native.ini"
+(cd "$work/fuse3" && CFLAGS="$cflags -I$work/kinc" meson setup --native-file "$work/musl-native.ini" \
+        --prefix=/usr --libdir=lib --buildtype=plain -Db_staticpic=false -Ddefault_library=static \
+        -Dutils=false -Dexamples=false -Dtests=false -Duseroot=false -Ddisable-libc-symbol-version=true \
+        build >log 2>&1 && ninja -C build >>log 2>&1 &&
+        DESTDIR="$work/fuse3-root" meson install -C build --no-rebuild >>log 2>&1 &&
+        ! grep -q LIBFUSE_BUILT_WITH_VERSIONED_SYMBOLS "$work/fuse3-root/usr/include/fuse3/libfuse_config.h") ||
+        die "fuse3 failed (see $work/fuse3/log)"
+cp "$work/fuse3-root/usr/lib/libfuse3.a" "$out/lib/"
+cp -r "$work/fuse3-root/usr/include/fuse3" "$out/include/"
+mkdir -p "$out/share/licenses/fuse3" &&
+        cp "$work/fuse3/LICENSE" "$work/fuse3/LGPL2.txt" "$work/fuse3/GPL2.txt" "$work/fuse3/debian/copyright" "$out/share/licenses/fuse3/"
+say "libfuse3 built"
+
+# ---- squashfuse: the SquashFS reader and its FUSE operations ----
+# Debian's static libraries (libsquashfuse-dev), copied with their headers, and
+# liblz4 and liblzo2 (Debian's, for the compressions squashfuse was built
+# with). They are built for glibc but name only one symbol musl lacks,
+# __fprintf_chk (in two usage and error messages); qrun defines it
+# (modules/glibc_compat.c). squashfuse's source cannot be built here instead:
+# Debian's mirror answers 404 for squashfuse_0.1.105.orig.tar.gz. The
+# libraries were built against Debian's libfuse3 3.14 headers with
+# FUSE_USE_VERSION 32, the libfuse3 built above from the same source.
+multiarch_lib=/usr/lib/$multiarch
+for a in libsquashfuse.a libsquashfuse_ll.a liblz4.a liblzo2.a; do
+        cp "$multiarch_lib/$a" "$out/lib/" || die "$multiarch_lib/$a is missing"
+done
+cp -r /usr/include/squashfuse "$out/include/"
+cp /usr/include/lz4.h /usr/include/lz4hc.h "$out/include/" 2>/dev/null || true
+for p in libsquashfuse-dev liblz4-dev liblzo2-dev; do
+        echo "$p $(dpkg-query -W -f='${Version}' "$p") (Debian's static library)" >>"$out/VERSIONS"
+        mkdir -p "$out/share/licenses/$p" && cp "/usr/share/doc/$p/copyright" "$out/share/licenses/$p/"
+done
+grep -q '^#define FUSE_USE_VERSION 32$' "$out/include/squashfuse/config.h" ||
+        die "squashfuse/config.h: not built with FUSE_USE_VERSION 32"
+say "squashfuse: Debian's static libraries"
 
 # ---- finish: only what a static link needs ----
 rm -rf "$out"/lib/*.la "$out/lib/pkgconfig" "$out/share/man" "$out/share/doc" "$out/bin"

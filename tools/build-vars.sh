@@ -35,13 +35,18 @@ QRUN_ASAN=("${QRUN_UBSAN[@]}" -fsanitize=address -DQRUN_SYSTEM_MALLOC)
 # containers, the load generator and the benchmark programs.
 QRUN_AUX_CFLAGS=("${QRUN_BASE_CFLAGS[@]}" -O2)
 
-# The image libraries of qrun import (libarchive's tar reader, jansson,
-# nettle's SHA-256, zlib, libzstd, liblzma). For build/qrun, tools/build-deps.sh
+# The image libraries: qrun import's (libarchive's tar reader, jansson,
+# nettle's SHA-256, zlib, libzstd, liblzma) and the SquashFS server's
+# (squashfuse, libfuse3's low-level library, lz4, lzo). For build/qrun, tools/build-deps.sh
 # builds them for musl into QRUN_DEPS (a cache outside the clone, keyed by that
 # script's hash, so a new recipe gets a new directory); the glibc builds link
 # Debian's own (tools/deps.sh test).
-QRUN_IMAGE_LIBS=(-larchive -ljansson -lnettle -lzstd -llzma -lz)
-qrun_deps_key=$(sha256sum "$(dirname "${BASH_SOURCE[0]}")/build-deps.sh" | cut -c1-16)
+# --wrap: the SquashFS server adjusts squashfuse's replies (modules/squashfs.c).
+QRUN_IMAGE_LIBS=(-Wl,--wrap=fuse_reply_attr,--wrap=fuse_reply_entry -larchive -ljansson -lnettle
+        -lsquashfuse_ll -lsquashfuse -lfuse3 -llz4 -llzo2 -lzstd -llzma -lz)
+# (The key also covers the Debian compressors' versions: their .a are copied in.)
+qrun_deps_key=$({ cat "$(dirname "${BASH_SOURCE[0]}")/build-deps.sh"
+        dpkg-query -W zlib1g-dev libzstd-dev liblzma-dev 2>/dev/null || true; } | sha256sum | cut -c1-16)
 if [ "$(id -u)" -eq 0 ]; then
         QRUN_DEPS=${QRUN_DEPS_CACHE:-/var/cache/qrun-deps}/$qrun_deps_key
 else

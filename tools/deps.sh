@@ -29,7 +29,8 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 # the glibc builds (sanitizers, unit tests, fuzzers) link Debian's image
                 # libraries; build/qrun links musl builds of them (tools/build-deps.sh)
                 packages+=(musl-tools libinih-dev libseccomp-dev linux-libc-dev busybox-static binutils gcc
-                        libc6-dev libarchive-dev libjansson-dev nettle-dev libzstd-dev liblzma-dev zlib1g-dev)
+                        libc6-dev libarchive-dev libjansson-dev nettle-dev libzstd-dev liblzma-dev zlib1g-dev
+                        libsquashfuse-dev libfuse3-dev liblz4-dev liblzo2-dev)
                 ;;
         test)
                 add build

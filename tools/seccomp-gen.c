@@ -103,9 +103,21 @@ static void write_name_hash(FILE *out, const struct entry *entries, size_t count
         free(slots);
 }
 
+/* The C identifier of a profile's program: "default+fakeroot" is
+ * profile_default_fakeroot. */
+static void identifier(const char *name, char *out, size_t size)
+{
+        snprintf(out, size, "profile_%s", name);
+        for (char *c = out; *c; c++)
+                if (*c == '+')
+                        *c = '_';
+}
+
 static void write_program(FILE *out, const char *name, const struct sc_program *prog)
 {
-        fprintf(out, "static const struct sock_filter profile_%s[%u] = {\n", name, prog->len);
+        char id[128];
+        identifier(name, id, sizeof(id));
+        fprintf(out, "static const struct sock_filter %s[%u] = {\n", id, prog->len);
         for (unsigned i = 0; i < prog->len; i++) {
                 const struct sock_filter *in = &prog->insns[i];
                 fprintf(out, "    {0x%04x, %u, %u, 0x%08x},\n", in->code, in->jt, in->jf, in->k);
@@ -163,15 +175,35 @@ struct builtin {
         unsigned len, rules;
 };
 
-/* Compiles the profile at path into out as profile_NAME. Returns false (the
- * problems reported) if it has errors or does not fit in a program. */
-static bool compile_profile(FILE *out, const char *name, const char *path,
+/* Loads the profile at path, with the overlay at overlay_path (or NULL)
+ * composed in front of it. */
+static bool load_composed(const char *path, const char *overlay_path,
+                          const struct sc_resolver *resolver, struct sc_policy *policy)
+{
+        struct sc_policy over;
+        struct diag d = {0};
+        if (!sc_policy_load(path, resolver, policy, &d))
+                return false;
+        if (!overlay_path)
+                return true;
+        if (!sc_policy_load(overlay_path, resolver, &over, &d)) {
+                sc_policy_free(policy);
+                return false;
+        }
+        sc_policy_prepend(policy, &over);
+        sc_policy_free(&over);
+        return true;
+}
+
+/* Compiles the profile at path (with an overlay composed in front, or NULL)
+ * into out as the program of NAME. Returns false (the problems reported) if
+ * it has errors or does not fit in a program. */
+static bool compile_profile(FILE *out, const char *name, const char *path, const char *overlay,
                             const struct sc_resolver *resolver, const struct sc_target *t,
                             struct builtin *b)
 {
         struct sc_policy policy;
-        struct diag d = {0};
-        if (!sc_policy_load(path, resolver, &policy, &d))
+        if (!load_composed(path, overlay, resolver, &policy))
                 return false;
         struct sc_program prog;
         char err[256];
@@ -191,10 +223,62 @@ static bool compile_profile(FILE *out, const char *name, const char *path,
 static void write_builtins(FILE *out, const struct builtin *b, int n)
 {
         fprintf(out, "const struct sc_builtin_profile sc_builtins[] = {\n");
-        for (int i = 0; i < n; i++)
-                fprintf(out, "    {\"%s\", profile_%s, %u, %u},\n", b[i].name, b[i].name, b[i].len,
-                        b[i].rules);
+        for (int i = 0; i < n; i++) {
+                char id[128];
+                identifier(b[i].name, id, sizeof(id));
+                fprintf(out, "    {\"%s\", %s, %u, %u},\n", b[i].name, id, b[i].len, b[i].rules);
+        }
         fprintf(out, "};\nconst unsigned sc_builtin_count = %d;\n", n);
+}
+
+/* NAME=FILE arguments: profiles, and +NAME=FILE overlays. */
+struct source {
+        char *name, *path;
+        bool overlay;
+};
+
+static bool split_source(char *arg, struct source *src)
+{
+        char *eq = strchr(arg, '=');
+        if (!eq) {
+                fprintf(stderr,
+                        "seccomp-gen: expected NAME=PROFILE.ini or +NAME=OVERLAY.ini, got %s\n",
+                        arg);
+                return false;
+        }
+        *eq = '\0';
+        src->overlay = arg[0] == '+';
+        src->name = arg + src->overlay;
+        src->path = eq + 1;
+        return true;
+}
+
+/* Every profile; every overlay alone (NAME) and composed with every profile
+ * (PROFILE+NAME). A profile with errors does not stop the others: every
+ * problem is reported in one run. Returns the exit status. */
+static int compile_all(FILE *out, const struct source *srcs, int n,
+                       const struct sc_resolver *resolver, const struct sc_target *t,
+                       struct builtin *builtins, int *nbuiltins)
+{
+        int status = 0;
+        for (int i = 0; i < n; i++) {
+                if (!compile_profile(out, srcs[i].name, srcs[i].path, NULL, resolver, t,
+                                     &builtins[*nbuiltins]))
+                        status = 1;
+                else
+                        ++*nbuiltins;
+                for (int j = 0; !srcs[i].overlay && j < n; j++) {
+                        if (!srcs[j].overlay)
+                                continue;
+                        char *name = xasprintf("%s+%s", srcs[i].name, srcs[j].name);
+                        if (!compile_profile(out, name, srcs[i].path, srcs[j].path, resolver, t,
+                                             &builtins[*nbuiltins]))
+                                status = 1;
+                        else
+                                ++*nbuiltins;
+                }
+        }
+        return status;
 }
 
 int main(int argc, char **argv)
@@ -210,9 +294,15 @@ int main(int argc, char **argv)
                 first = 3;
         }
         if (argc - first < 2) {
-                fprintf(stderr, "usage: seccomp-gen [--arch NAME] OUTPUT.c NAME=PROFILE.ini...\n");
+                fprintf(stderr, "usage: seccomp-gen [--arch NAME] OUTPUT.c NAME=PROFILE.ini... "
+                                "[+NAME=OVERLAY.ini...]\n");
                 return 2;
         }
+        int n = argc - first - 1, nbuiltins = 0;
+        struct source *srcs = xmalloc(sizeof(*srcs) * (size_t)n);
+        for (int i = 0; i < n; i++)
+                if (!split_source(argv[first + 1 + i], &srcs[i]))
+                        return 2;
         size_t count;
         int table_max;
         struct entry *entries = collect_names(arch, &count, &table_max);
@@ -221,30 +311,14 @@ int main(int argc, char **argv)
                 names.all[i] = entries[i].name;
         struct sc_resolver resolver = {resolve, nearest, &names};
         struct sc_target target = target_for(arch, table_max);
-
         FILE *out = fopen(argv[first], "w");
         if (!out) {
                 perror(argv[first]);
                 return 1;
         }
         write_target_and_names(out, &target, entries, count);
-        /* A profile with errors does not stop the others: every problem is
-         * reported in one run. */
-        int status = 0, nbuiltins = 0;
-        struct builtin *builtins = xmalloc(sizeof(*builtins) * (size_t)argc);
-        for (int i = first + 1; i < argc; i++) {
-                char *eq = strchr(argv[i], '=');
-                if (!eq) {
-                        fprintf(stderr, "seccomp-gen: expected NAME=PROFILE.ini, got %s\n",
-                                argv[i]);
-                        return 2;
-                }
-                *eq = '\0';
-                if (compile_profile(out, argv[i], eq + 1, &resolver, &target, &builtins[nbuiltins]))
-                        nbuiltins++;
-                else
-                        status = 1;
-        }
+        struct builtin *builtins = xmalloc(sizeof(*builtins) * (size_t)(n * n + 1));
+        int status = compile_all(out, srcs, n, &resolver, &target, builtins, &nbuiltins);
         write_builtins(out, builtins, nbuiltins);
         if (fclose(out) != 0) {
                 perror(argv[first]);

@@ -319,6 +319,9 @@ static const struct {
     {"kexec_load", SYS_kexec_load},
     {"bpf", SYS_bpf},
     {"io_uring_setup", SYS_io_uring_setup},
+    {"setresuid", SYS_setresuid},
+    {"setgroups", SYS_setgroups},
+    {"capset", SYS_capset},
 };
 
 static int cmd_sys(int argc, char **argv)
@@ -327,8 +330,13 @@ static int cmd_sys(int argc, char **argv)
         for (size_t i = 0; i < sizeof(syscalls) / sizeof(*syscalls); i++)
                 if (!strcmp(syscalls[i].name, argv[2]))
                         nr = syscalls[i].nr;
+        char *end = "";
         if (nr < 0)
-                nr = strtol(argv[2], NULL, 0);
+                nr = strtol(argv[2], &end, 0);
+        if (nr < 0 || *end) {
+                printf("unknown system call %s\n", argv[2]);
+                return 2;
+        }
         for (int i = 3; i < argc && i < 9; i++)
                 a[i - 3] = (long)strtoull(argv[i], NULL, 0);
         long r = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

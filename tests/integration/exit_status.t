@@ -54,7 +54,8 @@ rm -f "$ROOTFS/tmp/noexec.$$" "$ROOTFS/tmp/noexec2.$$"
 run_qrun -s rootfs.path=/nonexistent "$T/m.ini"
 is "$RC:$ERR" "125:--set: [rootfs] path: /nonexistent: No such file or directory" "missing rootfs: 125"
 run_qrun -s rootfs.path=/etc/passwd "$T/m.ini"
-is "$RC:$ERR" "125:--set: [rootfs] path: /etc/passwd: not a directory" "rootfs is a file: 125"
+is "$RC:$ERR" "125:--set: [rootfs] path: /etc/passwd: not a directory, and not a SquashFS image (no hsqs magic)" \
+        "rootfs is a file, not an image: 125"
 mkdir -p "$T/private" && chmod 700 "$T/private"
 run_qrun -s rootfs.path="$T/private" "$T/m.ini"
 if [ "$(id -u)" -eq 0 ]; then

@@ -19,11 +19,13 @@ struct doc_key {
 static struct doc_key doc[MAX_DOC_KEYS];
 static size_t ndoc;
 
-/* Reads "## [section]" headings and the "| `key` | type | ..." rows below them. */
+/* Reads "## [section]" headings and the rows of the key table below each
+ * (the table whose header is "| key | type | default | example |"). */
 static void read_docs(const char *path)
 {
         FILE *f = fopen(path, "r");
         char line[1024], section[32] = "";
+        bool in_key_table = false;
         tap_ok(f != NULL, "docs/manifest.md opens");
         if (!f)
                 return;
@@ -33,8 +35,17 @@ static void read_docs(const char *path)
                         sscanf(line, "## [%31[a-z]]", section);
                         continue;
                 }
+                if (line[0] != '|') {
+                        in_key_table = false;
+                        continue;
+                }
+                if (!strncmp(line, "| key | type |", 14)) {
+                        in_key_table = true;
+                        continue;
+                }
                 char key[32], type[160];
-                if (!*section || sscanf(line, "| `%31[a-z_]` | %159[^|]|", key, type) != 2)
+                if (!*section || !in_key_table ||
+                    sscanf(line, "| `%31[a-z_]` | %159[^|]|", key, type) != 2)
                         continue;
                 if (ndoc < MAX_DOC_KEYS) {
                         struct doc_key *k = &doc[ndoc++];

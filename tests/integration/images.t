@@ -1,0 +1,169 @@
+#!/bin/bash
+# Images at launch: a SquashFS rootfs served by qrun's own FUSE server, the
+# writable overlays (tmpfs and a directory), and root emulation (fakeroot).
+# Package installs from Debian's registry are in images_debian.t.
+. "$(dirname "$0")/../lib.sh"
+
+# /dev/fuse: Debian makes it 0666, some sites (and this VM) 0600. As root the
+# test opens it to everyone, as Debian does, and puts the mode back at the end;
+# as a normal user without access, the SquashFS checks are skipped.
+fuse_mode=$(stat -c %a /dev/fuse 2>/dev/null || echo none)
+if [ "$(id -u)" -eq 0 ] && [ "$fuse_mode" != none ]; then
+        chmod 0666 /dev/fuse
+        trap 'chmod "$fuse_mode" /dev/fuse; rm -rf "$T"' EXIT
+fi
+fuse_ok=
+as_user test -r /dev/fuse -a -w /dev/fuse && fuse_ok=1
+
+mounts_before=$(wc -l </proc/self/mountinfo)
+user_id=$(as_user id -u)
+
+# ---- SquashFS ----
+image=$T/busybox.sqfs
+mksquashfs "$ROOTFS" "$image" -noappend -quiet -all-root -no-xattrs >/dev/null
+chmod a+r "$image"
+image_sum=$(sha256sum <"$image")
+printf '[rootfs]\npath = %s\n[process]\ncommand = /bin/qtest\n' "$image" | manifest "$T/sq.ini"
+printf '[rootfs]\npath = %s\n[mounts]\nproc = true\ndev = minimal\nbind = %s:/home:ro\n' "$image" "$T/data" |
+        manifest "$T/sqmounts.ini"
+mkdir -p "$T/data" && echo "host data" >"$T/data/file" && chmod -R a+rX "$T/data"
+
+if [ -n "$fuse_ok" ]; then
+        run_qrun "$T/sq.ini" -- /bin/sh -c 'echo ok; cat /etc/passwd | head -1'
+        is "$RC:$OUT" "0:ok
+root:x:0:0:root:/root:/bin/sh" "a SquashFS image runs as the rootfs"
+        run_qrun "$T/sq.ini" -- /bin/qtest mkdir /newdir
+        is "$OUT" "EROFS" "the image is read-only: mkdir fails with EROFS"
+        run_qrun "$T/sq.ini" -- /bin/sh -c 'stat -c %u /bin/busybox; id -u'
+        is "$RC:$OUT" "0:$user_id
+$user_id" "uid = self: the image's files are owned by the user the command runs as"
+        run_qrun -s user.uid=0 "$T/sq.ini" -- /bin/sh -c 'stat -c %u /bin/busybox'
+        is "$OUT" "0" "uid = 0: the image's files are root's"
+        run_qrun --check "$T/sq.ini"
+        like "$OUT" "mount mode, implied by the SquashFS rootfs" "--check says the image implies mount mode"
+        run_qrun "$T/sqmounts.ini" -- /bin/sh -c 'cat /home/file; cat /proc/[0-9]*/comm | grep -c qrun; ls /dev/null'
+        is "$RC:$OUT" "0:host data
+1
+/dev/null" "with [mounts]: a bind, a /proc with one qrun (its init; the server is not there), /dev"
+        wait_while test_processes
+        is "$(test_processes | wc -l):$(wc -l </proc/self/mountinfo)" "0:$mounts_before" \
+                "nothing is left running (the FUSE server is gone) or mounted"
+        is "$(sha256sum <"$image")" "$image_sum" "the image file is unchanged"
+        # SIGKILL of qrun: the server goes with it.
+        user_command "$QRUN" "$T/sq.ini" -- /bin/sh -c 'echo ready; exec sleep 600'
+        "${CMD[@]}" >"$T/killed.out" 2>&1 </dev/null &
+        qrun_pid=$!
+        wait_for "$T/killed.out" ready
+        kill -9 "$qrun_pid"
+        wait "$qrun_pid" 2>/dev/null
+        wait_while test_processes
+        is "$(test_processes | wc -l)" "0" "SIGKILL of qrun: the container and the FUSE server are gone"
+else
+        for _ in 1 2 3 4 5 6 7 8 9 10; do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
+fi
+
+# Refusals, before anything runs.
+run_qrun -s namespaces.pid=false "$T/sq.ini" -- /bin/true
+like "$RC:$ERR" "^125:.*sq.ini:2: \[rootfs\] path: a SquashFS rootfs needs a pid namespace" \
+        "pid = false is refused: the server must stay out of the command's reach"
+head -c 4096 /dev/urandom >"$T/junk.img" && chmod a+r "$T/junk.img"
+run_qrun -s rootfs.path="$T/junk.img" "$T/sq.ini" -- /bin/true
+like "$RC:$ERR" "^125:--set: \[rootfs\] path: .*junk.img: not a directory, and not a SquashFS image" \
+        "a file that is not SquashFS is refused by its magic"
+if [ "$(id -u)" -eq 0 ] && [ "$fuse_mode" != none ]; then
+        chmod 0600 /dev/fuse
+        run_qrun "$T/sq.ini" -- /bin/true
+        chmod 0666 /dev/fuse
+        like "$RC:$ERR" "^125:.*sq.ini:2: \[rootfs\] path: a SquashFS rootfs needs FUSE, and /dev/fuse is not open to you \(Permission denied; as root: chmod 0666 /dev/fuse" \
+                "/dev/fuse without permission: the error says what to do"
+else
+        skip "needs root to take /dev/fuse's permission away"
+fi
+
+# ---- overlays on a directory ----
+# A rootfs of the test user's own (the overlay copies files up as their
+# owner), in a directory the test user may write to (DIR overlays go there).
+mkdir -m 0777 "$T/user"
+as_user cp -a "$ROOTFS" "$T/user/own"
+tree_sum() { (cd "$1" && find . -printf '%y %m %p %l\n' | sort && find . -type f -exec sha256sum {} + | sort) | sha256sum; }
+own_sum=$(tree_sum "$T/user/own")
+printf '[rootfs]\npath = %s\noverlay = tmpfs:size=1M\n[process]\ncommand = /bin/sh\n' "$T/user/own" |
+        manifest "$T/ov.ini"
+run_qrun "$T/ov.ini" -- /bin/sh -c 'echo new >/etc/new; rm /etc/group; cat /etc/new; ls /etc'
+is "$RC:$OUT" "0:new
+new
+passwd" "overlay = tmpfs: writes and deletions are seen inside"
+run_qrun "$T/ov.ini" -- /bin/sh -c 'ls /etc'
+is "$OUT" "group
+passwd" "overlay = tmpfs: gone with the container"
+is "$(tree_sum "$T/user/own")" "$own_sum" "overlay = tmpfs: the rootfs is unchanged, byte for byte"
+run_qrun "$T/ov.ini" -- /bin/sh -c 'dd if=/bin/busybox of=/big bs=64k 2>&1; echo rc=$?'
+like "$OUT" "No space left on device" "overlay = tmpfs:size=1M: writing more gives ENOSPC"
+# Two containers from one rootfs at once do not see each other's writes.
+user_command "$QRUN" "$T/ov.ini" -- /bin/sh -c 'echo a >/mine; echo ready; exec sleep 600'
+"${CMD[@]}" >"$T/a.out" 2>&1 </dev/null &
+a_pid=$!
+wait_for "$T/a.out" ready
+run_qrun "$T/ov.ini" -- /bin/sh -c 'cat /mine 2>&1; echo b >/mine; cat /mine'
+kill "$a_pid"
+wait "$a_pid" 2>/dev/null
+like "$OUT" "No such file.*
+b" "two containers at once: each sees its own writes only"
+
+printf '[rootfs]\npath = %s\noverlay = %s\n[process]\ncommand = /bin/sh\n' "$T/user/own" "$T/user/changes" |
+        manifest "$T/ovdir.ini"
+run_qrun "$T/ovdir.ini" -- /bin/sh -c 'echo kept >/etc/kept; rm /etc/group'
+run_qrun "$T/ovdir.ini" -- /bin/sh -c 'cat /etc/kept; ls /etc'
+is "$RC:$OUT" "0:kept
+kept
+passwd" "overlay = DIR: the changes are kept for the next container"
+is "$(stat -c '%F %t,%T' "$T/user/changes/upper/etc/group")" "character special file 0,0" \
+        "overlay = DIR: a deleted image file stays as a whiteout in DIR/upper"
+is "$(cat "$T/user/changes/upper/etc/kept")" "kept" "overlay = DIR: the new file is in DIR/upper"
+is "$(tree_sum "$T/user/own")" "$own_sum" "overlay = DIR: the rootfs is unchanged"
+run_qrun -s rootfs.path=/ "$T/ov.ini" -- /bin/true
+like "$RC:$ERR" "^125:.*ov.ini:3: \[rootfs\] overlay: an overlay needs an image or a directory as the rootfs" \
+        "an overlay over the host root is refused"
+
+if [ -n "$fuse_ok" ]; then
+        printf '[rootfs]\npath = %s\noverlay = tmpfs\n[process]\ncommand = /bin/sh\n' "$image" |
+                manifest "$T/sqov.ini"
+        run_qrun "$T/sqov.ini" -- /bin/sh -c 'echo hi >/etc/hi && cat /etc/hi && rm /bin/vi && ls /bin/vi 2>&1'
+        like "$RC:$OUT" "^0:hi
+.*No such file" "overlay over a SquashFS image: writable, deletions too"
+        is "$(sha256sum <"$image")" "$image_sum" "the image is unchanged by the overlay"
+else
+        skip "/dev/fuse is not open to $QRUN_TEST_USER"
+        skip "/dev/fuse is not open to $QRUN_TEST_USER"
+fi
+
+# ---- fake root ----
+printf '[rootfs]\npath = %s\noverlay = tmpfs\n[user]\nuid = 0\nfakeroot = true\n[process]\ncommand = /bin/sh\n' \
+        "$T/user/own" | manifest "$T/fake.ini"
+run_qrun "$T/fake.ini" -- /bin/sh -c 'touch /x; chown 1234:5678 /x && echo chown=ok; stat -c %u /x
+        mknod /null c 1 3 && echo mknod=ok; ls /null 2>&1; mkfifo /fifo && ls -l /fifo | cut -c1'
+like "$RC:$OUT" "^0:chown=ok
+0
+mknod=ok
+.*No such file.*
+p$" "fakeroot: chown and mknod of a device succeed without effect; a FIFO is made for real"
+run_qrun -s user.fakeroot=false "$T/fake.ini" -- /bin/sh -c 'touch /x; chown 1234:5678 /x 2>&1; echo rc=$?'
+is "$OUT" "chown: /x: Invalid argument
+rc=1" "without fakeroot, chown to another id fails (EINVAL: not mapped)"
+run_qrun "$T/fake.ini" -- /bin/qtest sys setresuid 42 42 42
+is "$OUT" "ok" "fakeroot: setresuid(42) succeeds"
+run_qrun "$T/fake.ini" -- /bin/qtest ids
+like "$OUT" "uid=0" "fakeroot: the process keeps its one id"
+run_qrun -s user.fakeroot=false "$T/fake.ini" -- /bin/qtest sys setresuid 42 42 42
+is "$OUT" "EINVAL" "without fakeroot, setresuid(42) fails"
+run_qrun "$T/fake.ini" -- /bin/qtest sys vmsplice -1 0 0 0
+is "$OUT" "EPERM" "fakeroot keeps the profile's other rules (vmsplice still refused)"
+run_qrun --check "$T/fake.ini"
+like "$OUT" "built-in program default\+fakeroot" "--check names the composed program"
+run_qrun -s user.uid=self "$T/fake.ini" -- /bin/true
+like "$RC:$ERR" "^125:.*fake.ini:6: \[user\] fakeroot: needs uid = 0" "fakeroot with uid = self is refused"
+
+wait_while test_processes
+is "$(test_processes | wc -l):$(wc -l </proc/self/mountinfo)" "0:$mounts_before" \
+        "nothing is left running or mounted"
+done_testing
