@@ -185,6 +185,14 @@ int remove_tree(int dirfd, const char *name)
         return rc == 0 ? unlinkat(dirfd, name, AT_REMOVEDIR) : -1;
 }
 
+/* The directory at path (clean, "" for the top), which must exist; symlinks
+ * on the way resolve inside the tree. */
+static int find_dir(struct extract *x, const char *path)
+{
+        int fd = path_open_in_root(x->rootfd, *path ? path : ".", O_DIRECTORY);
+        return fd >= 0 ? fd : failure(&x->failure, "%s: %s", x->what, *path ? path : "/");
+}
+
 /* The directory at path (clean, "" for the top), created with its parents if
  * missing; symlinks on the way resolve inside the tree. */
 static int open_dir(struct extract *x, const char *path)
@@ -341,11 +349,10 @@ static int add_hardlink(struct extract *x, struct archive_entry *e, int pfd, con
         if (clean_name(x, archive_entry_hardlink(e), target, sizeof(target)) < 0)
                 return -1;
         const char *tbase = split_parent(target);
-        int tfd = open_dir(x, target);
-        if (tfd < 0)
-                return -1;
-        int rc = linkat(tfd, tbase, pfd, base, 0);
-        close_keep_errno(tfd);
+        int tfd = find_dir(x, target);
+        int rc = tfd < 0 ? -1 : linkat(tfd, tbase, pfd, base, 0);
+        if (tfd >= 0)
+                close_keep_errno(tfd);
         return rc < 0 ? failure(&x->failure, "%s: unable to link %s to %s", x->what,
                                 archive_entry_pathname(e), archive_entry_hardlink(e))
                       : 0;
@@ -361,14 +368,15 @@ static void skip_special(struct extract *x, const char *path)
         x->skipped.count++;
 }
 
-/* Creates the entry at pfd/base (after make_room). */
+/* Creates the entry at pfd/base (after make_room). A hard link first: tar
+ * stores no type for one, so libarchive reports type 0 unless it has data. */
 static int create_entry(struct extract *x, struct archive *a, struct archive_entry *e, int pfd,
                         const char *base, bool keep)
 {
+        if (archive_entry_hardlink(e))
+                return add_hardlink(x, e, pfd, base);
         switch (archive_entry_filetype(e)) {
         case AE_IFREG:
-                if (archive_entry_hardlink(e))
-                        return add_hardlink(x, e, pfd, base);
                 return add_file(x, a, e, pfd, base);
         case AE_IFDIR:
                 return add_dir(x, e, pfd, base, keep);
