@@ -193,25 +193,53 @@ static int find_dir(struct extract *x, const char *path)
         return fd >= 0 ? fd : failure(&x->failure, "%s: %s", x->what, *path ? path : "/");
 }
 
+/* Makes the directory name in fd (prefix: its path in the tree) and opens
+ * it; closes fd. Something already there (a dangling symlink) resolves inside
+ * the tree, as every parent does. */
+static int make_child_dir(struct extract *x, int fd, const char *prefix, const char *name)
+{
+        int child = -1;
+        if (mkdirat(fd, name, 0755) == 0)
+                child = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        else if (errno == EEXIST)
+                child = path_open_in_root(x->rootfd, prefix, O_DIRECTORY);
+        close_keep_errno(fd);
+        if (child < 0)
+                return failure(&x->failure, "%s: unable to create the directory %s", x->what,
+                               prefix);
+        return child;
+}
+
 /* The directory at path (clean, "" for the top), created with its parents if
- * missing; symlinks on the way resolve inside the tree. */
+ * missing; symlinks on the way resolve inside the tree. The deepest one that
+ * exists is found first, then the rest are made one level at a time below
+ * it: no recursion, as a name may have 2,000 components. */
 static int open_dir(struct extract *x, const char *path)
 {
-        int fd = path_open_in_root(x->rootfd, *path ? path : ".", O_DIRECTORY);
-        if (fd >= 0 || errno != ENOENT)
-                return fd >= 0 ? fd : failure(&x->failure, "%s: %s", x->what, path);
-        char parent[PATH_MAX];
-        snprintf(parent, sizeof(parent), "%s", path);
-        const char *base = split_parent(parent);
-        int pfd = open_dir(x, parent);
-        if (pfd < 0)
-                return -1;
-        int rc = mkdirat(pfd, base, 0755);
-        close_keep_errno(pfd);
-        if (rc < 0 && errno != EEXIST)
-                return failure(&x->failure, "%s: unable to create the directory %s", x->what, path);
-        fd = path_open_in_root(x->rootfd, path, O_DIRECTORY);
-        return fd >= 0 ? fd : failure(&x->failure, "%s: %s", x->what, path);
+        char prefix[PATH_MAX];
+        size_t len = strlen(path), end = len;
+        if (len >= sizeof(prefix)) {
+                errno = ENAMETOOLONG;
+                return failure(&x->failure, "%s: %.100s...", x->what, path);
+        }
+        memcpy(prefix, path, len + 1);
+        int fd;
+        while ((fd = path_open_in_root(x->rootfd, end ? prefix : ".", O_DIRECTORY)) < 0 &&
+               errno == ENOENT && end) {
+                char *slash = memrchr(prefix, '/', end);
+                end = slash ? (size_t)(slash - prefix) : 0;
+                prefix[end] = '\0';
+        }
+        if (fd < 0)
+                return failure(&x->failure, "%s: %s", x->what, end ? prefix : "/");
+        while (fd >= 0 && end < len) {
+                size_t start = end ? end + 1 : 0;
+                prefix[end] = path[end]; /* undo the cut */
+                end = start + strcspn(path + start, "/");
+                prefix[end] = '\0';
+                fd = make_child_dir(x, fd, prefix, prefix + start);
+        }
+        return fd;
 }
 
 /* Makes room for a new entry at dirfd/name: an existing directory stays when
