@@ -158,6 +158,116 @@ static int join(char *out, size_t size, const char *parent, const char *name)
 
 /* ---- the tree ---- */
 
+/* Removes every entry of the directory fd but its subdirectories, and names
+ * one of those in sub: 1 if there is one, 0 if the directory is empty now. */
+static int unlink_entries(int fd, char sub[NAME_MAX + 1])
+{
+        int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        DIR *dir = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+        if (!dir) {
+                if (dup_fd >= 0)
+                        close_keep_errno(dup_fd);
+                return -1;
+        }
+        int rc = 0;
+        struct dirent *e;
+        while (rc == 0 && (errno = 0, e = readdir(dir))) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                        continue;
+                if (unlinkat(fd, e->d_name, 0) == 0 || errno == ENOENT)
+                        continue;
+                if (errno != EISDIR && errno != EPERM) /* Linux says EISDIR for a directory */
+                        rc = -1;
+                else
+                        rc = 1, snprintf(sub, NAME_MAX + 1, "%s", e->d_name);
+        }
+        if (rc == 0 && errno)
+                rc = -1;
+        int err = errno;
+        closedir(dir);
+        errno = err;
+        return rc;
+}
+
+/* One directory on the way down from the top of remove_tree. */
+struct tree_level {
+        dev_t dev;
+        ino_t ino;
+        char name[NAME_MAX + 1]; /* of the directory below it, being emptied */
+};
+
+/* Enters the subdirectory sub of *fd in its place, noting *fd in level. */
+static int descend(int *fd, const char *sub, struct tree_level *level)
+{
+        struct stat st;
+        if (fstat(*fd, &st) < 0)
+                return -1;
+        int child = openat(*fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (child < 0)
+                return -1;
+        *level = (struct tree_level){.dev = st.st_dev, .ino = st.st_ino};
+        snprintf(level->name, sizeof(level->name), "%s", sub);
+        close(*fd);
+        *fd = child;
+        return 0;
+}
+
+/* Leaves the (empty) directory fd for its parent, which must be the one it
+ * was entered from, and removes it there. Returns the parent, or -1. */
+static int climb(int fd, const struct tree_level *up)
+{
+        int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close_keep_errno(fd);
+        if (parent < 0)
+                return -1;
+        struct stat st;
+        int rc = fstat(parent, &st);
+        if (rc == 0 && (st.st_dev != up->dev || st.st_ino != up->ino)) {
+                errno = ESTALE; /* the tree moved while it was removed */
+                rc = -1;
+        }
+        if (rc == 0)
+                rc = unlinkat(parent, up->name, AT_REMOVEDIR);
+        if (rc < 0) {
+                close_keep_errno(parent);
+                return -1;
+        }
+        return parent;
+}
+
+/* Empties the directory fd (and closes it), never following symlinks, with
+ * one descriptor open whatever the depth: a subdirectory is entered in place
+ * of its parent and left through "..", so that a tree deeper than the
+ * descriptor limit (a hostile layer can nest thousands of levels) still goes. */
+static int empty_dir(int fd)
+{
+        struct tree_level *levels = NULL;
+        size_t depth = 0, cap = 0;
+        char sub[NAME_MAX + 1];
+        int rc;
+        while ((rc = unlink_entries(fd, sub)) >= 0) {
+                if (rc == 1) {
+                        if (depth == cap)
+                                levels =
+                                    xrealloc(levels, (cap = cap ? 2 * cap : 64) * sizeof(*levels));
+                        if (descend(&fd, sub, &levels[depth]) < 0) {
+                                rc = -1;
+                                break;
+                        }
+                        depth++;
+                } else if (depth == 0) {
+                        break; /* the top is empty */
+                } else if ((fd = climb(fd, &levels[--depth])) < 0) {
+                        rc = -1;
+                        break;
+                }
+        }
+        if (fd >= 0)
+                close_keep_errno(fd);
+        free(levels);
+        return rc;
+}
+
 int remove_tree(int dirfd, const char *name)
 {
         if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
@@ -165,24 +275,9 @@ int remove_tree(int dirfd, const char *name)
         if (errno != EISDIR && errno != EPERM) /* Linux says EISDIR for a directory */
                 return -1;
         int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0 || empty_dir(fd) < 0)
                 return -1;
-        DIR *dir = fdopendir(fd);
-        if (!dir) {
-                close_keep_errno(fd);
-                return -1;
-        }
-        int rc = 0;
-        struct dirent *e;
-        while (rc == 0 && (errno = 0, e = readdir(dir)))
-                if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-                        rc = remove_tree(fd, e->d_name);
-        if (rc == 0 && errno)
-                rc = -1;
-        int err = errno;
-        closedir(dir);
-        errno = err;
-        return rc == 0 ? unlinkat(dirfd, name, AT_REMOVEDIR) : -1;
+        return unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
 /* The directory at path (clean, "" for the top), which must exist; symlinks
