@@ -363,9 +363,13 @@ def deep_tree_bad_digest(out, a):  # 1,100 levels, then a digest mismatch
 def whiteouts(out, a):
     oci_layout(out, [
         Layer([D("a"), F("a/old", "old\n"), F("a/keep", "keep\n"), D("b"), D("b/c"),
-               F("b/c/d", "d\n"), S("b/link", "/"), F("file1", "1\n")]),
+               F("b/c/d", "d\n"), S("b/link", "/"), F("file1", "1\n"), D("s"),
+               F("s/old", "old\n")]),
+        # same: a file of this layer's own; s: a directory of this layer's own
+        # that the layers below had too
         Layer([F("a/.wh.old"), F(".wh.b"), F(".wh.nothing"), F("a/.wh.nothing-either"),
-               F("nodir/.wh.x"), F("same", "same layer\n"), F(".wh.same")]),
+               F("nodir/.wh.x"), F("same", "same layer\n"), F(".wh.same"),
+               D("s"), F("s/new", "new\n"), F(".wh.s")]),
     ])
 
 
@@ -373,12 +377,15 @@ def whiteouts(out, a):
 def opaque(out, a):
     oci_layout(out, [
         Layer([D("o"), F("o/old1", "1\n"), D("o/sub"), F("o/sub/old2", "2\n"), D("p"),
-               F("p/old", "p\n"), D("q"), D("q/sub"), F("q/sub/old", "q\n")]),
+               F("p/old", "p\n"), D("q"), D("q/sub"), F("q/sub/old", "q\n"), D("r"),
+               D("r/sub"), F("r/sub/old", "r\n")]),
         # o: the marker first; p: after this layer's own entry; q: after an
-        # entry below a directory of the layers below
+        # entry below a directory of the layers below; r: after this layer's
+        # own directory, which the layers below had too
         Layer([D("o"), F("o/.wh..wh..opq"), F("o/new", "new\n"),
                F("p/new", "new\n"), F("p/.wh..wh..opq"),
                F("q/sub/new", "new\n"), F("q/.wh..wh..opq"),
+               D("r"), D("r/sub"), F("r/sub/new", "new\n"), F("r/.wh..wh..opq"),
                F("fresh/.wh..wh..opq")]),
     ])
 

@@ -186,8 +186,8 @@ imp whiteouts
 imported "whiteouts"
 is "$(in_dest a):$(in_dest a/old):$(in_dest b):$(in_dest file1)" "dir keep :missing:missing:file 1" \
         "  ... .wh.NAME deletes a file and a directory tree; the rest stays"
-is "$(in_dest same):$(in_dest nodir)" "file same layer:missing" \
-        "  ... a layer's own entry survives its whiteout; a whiteout of nothing makes nothing"
+is "$(in_dest same):$(in_dest s):$(in_dest nodir)" "file same layer:dir new :missing" \
+        "  ... a layer's own file survives its whiteout, its directory loses the lower files; a whiteout of nothing makes nothing"
 is "$(whiteouts_in_dest)" "" "  ... no whiteout file in DEST"
 imp opaque
 imported "opaque directories"
@@ -195,6 +195,7 @@ is "$(in_dest o):$(in_dest o/sub)" "dir new :missing" "  ... the marker first: o
 is "$(in_dest p)" "dir new " "  ... the marker after the layer's own entry: it stays"
 is "$(in_dest q):$(in_dest q/sub)" "dir sub :dir new " \
         "  ... the layer's entry below a lower directory stays, the lower files go"
+is "$(in_dest r/sub)" "dir new " "  ... the marker after the layer's own directories: the lower files below them go"
 is "$(in_dest fresh):$(whiteouts_in_dest)" "dir :" "  ... a new opaque directory is made empty; no marker in DEST"
 imp whiteout-dotdot
 refused "a whiteout of .. (a/.wh...) is refused" 'refusing the whiteout "a/\.wh\.\.\.": it names no file'
