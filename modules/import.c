@@ -389,7 +389,7 @@ static void unpack_archive(const char *path, struct progress *p)
             .on = p->on, .layer = 1, .layers = 1, .total = -1, .started_us = now_us()};
         apply_layer(&whole, &x, p);
         close(x.rootfd);
-        path_set_free(&x.created);
+        extract_free(&x);
 }
 
 /* Runs a helper program (skopeo, mksquashfs) and waits for it; returns its
@@ -506,7 +506,7 @@ static void apply_layers(const struct image *img, bool whiteouts, bool quiet)
         }
         warn_skipped(&x.skipped);
         close(x.rootfd);
-        path_set_free(&x.created);
+        extract_free(&x);
 }
 
 /* mksquashfs of the tree into work.dir/image.sqfs; returns its path. */

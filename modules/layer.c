@@ -19,6 +19,9 @@
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_MARKER   ".wh..wh..opq"
 
+/* A path in the tree with one more name after it (whiteouts build these). */
+#define PATH_BUF (PATH_MAX + NAME_MAX + 2)
+
 /* ---- names ---- */
 
 /* The entry's name relative to the tree: "./" and empty components dropped.
@@ -130,7 +133,7 @@ static void path_set_add(struct path_set *s, const char *path)
         s->len++;
 }
 
-void path_set_clear(struct path_set *s)
+static void path_set_clear(struct path_set *s)
 {
         if (s->cap)
                 memset(s->slots, 0, s->cap * sizeof(*s->slots));
@@ -138,7 +141,7 @@ void path_set_clear(struct path_set *s)
         s->pool_len = 0;
 }
 
-void path_set_free(struct path_set *s)
+static void path_set_free(struct path_set *s)
 {
         free(s->slots);
         free(s->pool);
@@ -356,49 +359,135 @@ static int make_room(struct extract *x, int dirfd, const char *name, bool dir, b
 
 /* ---- whiteouts ---- */
 
-/* Removes what the layers below put in the directory path (opaque marker). */
-static int make_opaque(struct extract *x, const char *path)
+/* Notes path as this layer's, and the directories above it as holding
+ * something of this layer's. */
+static void note_created(struct extract *x, const char *path)
 {
-        int pfd = open_dir(x, path);
-        if (pfd < 0)
-                return -1;
-        int fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        close(pfd);
-        DIR *dir = fd < 0 ? NULL : fdopendir(fd);
-        if (!dir)
-                return failure(&x->failure, "%s: unable to read %s", x->what, *path ? path : "/");
-        int rc = 0;
-        struct dirent *e;
-        char child[PATH_MAX];
-        while (rc == 0 && (e = readdir(dir))) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                        continue;
-                if (join(child, sizeof(child), path, e->d_name) < 0)
-                        rc = failure(&x->failure, "%s: %s/%s", x->what, path, e->d_name);
-                else if (!path_set_has(&x->created, child) &&
-                         remove_tree(dirfd(dir), e->d_name) < 0)
-                        rc = failure(&x->failure, "%s: unable to remove %s", x->what, child);
+        path_set_add(&x->created, path);
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s", path);
+        for (char *slash; (slash = strrchr(dir, '/'));) {
+                *slash = '\0';
+                if (path_set_has(&x->above, dir))
+                        break; /* and so are the directories above it */
+                path_set_add(&x->above, dir);
         }
+}
+
+/* The names in the directory path ("" for the top), into names. */
+static int list_dir(struct extract *x, const char *path, struct strv *names)
+{
+        int pfd = find_dir(x, path);
+        int fd = pfd < 0 ? -1 : openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd >= 0)
+                close(pfd);
+        DIR *dir = fd < 0 ? NULL : fdopendir(fd);
+        if (!dir) {
+                if (fd >= 0)
+                        close_keep_errno(fd);
+                return failure(&x->failure, "%s: unable to read %s", x->what, *path ? path : "/");
+        }
+        struct dirent *e;
+        while ((errno = 0, e = readdir(dir)))
+                if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+                        strv_push(names, xstrdup(e->d_name));
+        int err = errno;
         closedir(dir);
+        errno = err;
+        return err ? failure(&x->failure, "%s: unable to read %s", x->what, *path ? path : "/") : 0;
+}
+
+static int white_out(struct extract *x, char *path, size_t len);
+
+/* Whatever the layers below put in the directory path goes (an opaque
+ * directory). path is a buffer of PATH_BUF bytes, len its length; no
+ * descriptor stays open across the recursion, which goes as deep as this
+ * layer's names. */
+static int purge_dir(struct extract *x, char *path, size_t len)
+{
+        struct strv names = {0};
+        int rc = list_dir(x, path, &names);
+        for (size_t i = 0; rc == 0 && i < names.len; i++) {
+                size_t at = len ? len + 1 : 0, n = strlen(names.items[i]);
+                if (at + n >= PATH_BUF) {
+                        errno = ENAMETOOLONG;
+                        rc = failure(&x->failure, "%s: %.100s...", x->what, path);
+                        break;
+                }
+                if (len)
+                        path[len] = '/';
+                memcpy(path + at, names.items[i], n + 1);
+                rc = white_out(x, path, at + n);
+                path[len] = '\0';
+        }
+        strv_free(&names);
         return rc;
 }
 
-/* ".wh.NAME" in parent: NAME goes, unless this layer itself created it. */
+/* What the layers below put at path goes. What this layer made stays: its
+ * files, and its directories and those above its entries lose only what the
+ * layers below put in them. Nothing there: nothing to do. */
+static int white_out(struct extract *x, char *path, size_t len)
+{
+        bool mine = path_set_has(&x->created, path), above = path_set_has(&x->above, path);
+        char *slash = memrchr(path, '/', len);
+        if (slash)
+                *slash = '\0';
+        int pfd = path_open_in_root(x->rootfd, slash ? path : ".", O_DIRECTORY);
+        if (slash)
+                *slash = '/';
+        const char *base = slash ? slash + 1 : path;
+        struct stat st;
+        if (pfd < 0 || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                int err = errno;
+                if (pfd >= 0)
+                        close(pfd);
+                errno = err;
+                return err == ENOENT || err == ENOTDIR
+                           ? 0
+                           : failure(&x->failure, "%s: %s", x->what, path);
+        }
+        int rc = 0;
+        if (!mine && !above)
+                rc = remove_tree(pfd, base);
+        close_keep_errno(pfd);
+        if (rc < 0)
+                return failure(&x->failure, "%s: unable to remove %s", x->what, path);
+        return (mine || above) && S_ISDIR(st.st_mode) ? purge_dir(x, path, len) : 0;
+}
+
+/* ".wh.NAME" in parent: NAME goes; ".wh..wh..opq": what the layers below put
+ * in parent goes (parent itself is this layer's). */
 static int apply_whiteout(struct extract *x, const char *parent, const char *base)
 {
-        if (!strcmp(base, OPAQUE_MARKER))
-                return make_opaque(x, parent);
-        char victim[PATH_MAX];
-        if (join(victim, sizeof(victim), parent, base + strlen(WHITEOUT_PREFIX)) < 0)
+        char path[PATH_BUF];
+        const char *victim = base + strlen(WHITEOUT_PREFIX);
+        if (!strcmp(base, OPAQUE_MARKER)) {
+                int fd = open_dir(x, parent);
+                if (fd < 0)
+                        return -1;
+                close(fd);
+                snprintf(path, sizeof(path), "%s", parent);
+                return purge_dir(x, path, strlen(path));
+        }
+        if (!*victim || !strcmp(victim, ".") || !strcmp(victim, "..")) {
+                errno = 0;
+                return failure(&x->failure,
+                               "%s: refusing the whiteout \"%s%s%s\": it names no file", x->what,
+                               parent, *parent ? "/" : "", base);
+        }
+        if (join(path, sizeof(path), parent, victim) < 0)
                 return failure(&x->failure, "%s: %s/%s", x->what, parent, base);
-        if (path_set_has(&x->created, victim))
-                return 0;
-        int pfd = open_dir(x, parent);
-        if (pfd < 0)
-                return -1;
-        int rc = remove_tree(pfd, base + strlen(WHITEOUT_PREFIX));
-        close_keep_errno(pfd);
-        return rc < 0 ? failure(&x->failure, "%s: unable to remove %s", x->what, victim) : 0;
+        return white_out(x, path, strlen(path));
+}
+
+/* True if a directory on path (clean) is named like a whiteout. */
+static bool whiteout_on_path(const char *path)
+{
+        for (const char *p = path; *p; p += strcspn(p, "/"), p += *p == '/')
+                if (!strncmp(p, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)))
+                        return true;
+        return false;
 }
 
 /* ---- entries ---- */
@@ -531,6 +620,11 @@ static int apply_entry(struct extract *x, struct archive *a, struct archive_entr
         char parent[PATH_MAX];
         memcpy(parent, path, sizeof(parent));
         const char *base = split_parent(parent);
+        if (x->whiteouts && whiteout_on_path(parent)) {
+                errno = 0;
+                return failure(&x->failure, "%s: refusing \"%s\": a whiteout cannot hold files",
+                               x->what, name);
+        }
         if (x->whiteouts && !strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)))
                 return apply_whiteout(x, parent, base); /* whatever the entry's type */
         mode_t type = archive_entry_filetype(e);
@@ -548,7 +642,7 @@ static int apply_entry(struct extract *x, struct archive *a, struct archive_entr
                 rc = create_entry(x, a, e, pfd, base, keep);
         close_keep_errno(pfd);
         if (rc == 0 && x->whiteouts)
-                path_set_add(&x->created, path);
+                note_created(x, path);
         return rc;
 }
 
@@ -563,6 +657,7 @@ static const char *entry_name(struct archive_entry *e)
 int layer_extract(struct archive *a, struct extract *x)
 {
         path_set_clear(&x->created);
+        path_set_clear(&x->above);
         for (;;) {
                 struct archive_entry *e;
                 int rc = archive_read_next_header(a, &e);
@@ -593,4 +688,10 @@ int layer_ensure_dir(struct extract *x, const char *name)
                 return -1;
         close(fd);
         return 0;
+}
+
+void extract_free(struct extract *x)
+{
+        path_set_free(&x->created);
+        path_set_free(&x->above);
 }
