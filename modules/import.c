@@ -203,6 +203,7 @@ static void remove_work(void)
 {
         if (work.manifest_tmp)
                 unlink(work.manifest_tmp);
+        free(work.manifest_tmp);
         work.manifest_tmp = NULL;
         if (!work.dir)
                 return;
@@ -216,7 +217,10 @@ static void remove_work(void)
         if (fd >= 0)
                 close(fd);
         free(parent);
-        work.dir = NULL;
+        free(work.dir);
+        free(work.rootfs);
+        free(work.unpacked);
+        work = (struct work){0};
 }
 
 static void on_signal(int sig)
@@ -253,8 +257,10 @@ static void create_work(const struct import_options *o)
         const char *name = slash ? slash + 1 : dest;
         work.dir = xasprintf("%.*s.%s.qrun-import.XXXXXX", slash ? (int)(slash - dest + 1) : 0,
                              dest, name);
+        free(dest);
         if (!mkdtemp(work.dir)) {
                 int err = errno;
+                free(work.dir);
                 work.dir = NULL;
                 fail("import", err, "unable to create a work directory beside %s", o->dest);
         }
@@ -263,7 +269,6 @@ static void create_work(const struct import_options *o)
         work.unpacked = xasprintf("%s/source", work.dir);
         if (mkdir(work.rootfs, 0755) < 0 || mkdir(work.unpacked, 0700) < 0)
                 fail("import", errno, "unable to create %s/rootfs", work.dir);
-        free(dest);
 }
 
 /* ---- progress on a terminal ---- */
@@ -665,8 +670,14 @@ int import_main(int argc, char **argv)
         move_into_place(built, &o);
         if (work.manifest_tmp && rename(work.manifest_tmp, o.manifest) < 0)
                 fail("import", errno, "unable to rename %s to %s", work.manifest_tmp, o.manifest);
+        free(work.manifest_tmp);
         work.manifest_tmp = NULL;
+        if (built != work.rootfs)
+                free(built);
         remove_work();
         image_free(&img);
+        free(src.path);
+        free(src.ref);
+        strv_free(&o.skopeo_args);
         return 0;
 }
