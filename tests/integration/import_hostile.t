@@ -27,10 +27,11 @@ echo outside >"$W/outside"
 python3 "$helper" --canary "$W/canary" --all "$T/img"
 chmod -R a+rX "$T/img"
 
-# Everything beside DEST, with modes, link counts and contents.
+# Everything beside DEST: names, types, modes, link counts, sizes and change
+# times (any write or link changes the last). One process: each costs.
 outside_state() {
-        (cd "$W" && find . -mindepth 1 -path ./dest -prune -o -path ./m.ini -prune -o -printf '%p %y %m %n %s\n' | sort &&
-                find . -path ./dest -prune -o -path ./m.ini -prune -o -type f -exec sha256sum {} + | sort)
+        find "$W" -mindepth 1 \( -path "$W/dest" -o -path "$W/m.ini" \) -prune -o \
+                -printf '%P %y %m %n %s %C@\n'
 }
 outside_before=$(outside_state)
 passwd_links=$(stat -c %h /etc/passwd)
@@ -44,19 +45,21 @@ imp() {
         *:*) source=${source%%:*}:$T/img/${source#*:} ;;
         *) source=oci:$T/img/$source ;;
         esac
-        rm -rf "$W/dest"
-        run_qrun import -q "$@" "$source" "$W/dest"
+        [ ! -e "$W/dest" ] || rm -rf "$W/dest"
+        as_user "$QRUN" import -q "$@" "$source" "$W/dest" >/dev/null 2>"$T/err" </dev/null
+        RC=$?
+        ERR=$(<"$T/err")
 }
 
 # What must hold after every import, failed or not: no work directory, and
 # nothing beside DEST changed. Prints what is wrong, then removes what was
 # left, so that the next check starts clean.
 aftermath() {
-        local left
-        left=$(cd "$W" && ls -A | grep -v -x -e canary -e x -e outside -e dest -e m.ini | tr '\n' ' ')
+        local left state
+        left=$(compgen -G "$W/.*qrun-import*")
         [ -z "$left" ] || echo "left behind: $left"
-        [ "$(outside_state)" = "$outside_before" ] || echo "changed beside DEST: $(diff <(echo "$outside_before") <(outside_state) | head -5)"
-        [ "$(stat -c %h /etc/passwd)" = "$passwd_links" ] || echo "/etc/passwd gained a link"
+        state=$(outside_state)
+        [ "$state" = "$outside_before" ] || echo "changed beside DEST: $(diff <(echo "$outside_before") <(echo "$state") | head -5)"
         [ -z "$left" ] || as_user rm -rf "$W"/.dest.qrun-import.*
 }
 
@@ -64,11 +67,11 @@ aftermath() {
 # signal) and one line on stderr matching REGEX, left no DEST and no work
 # directory, and changed nothing beside DEST.
 refused() {
-        local problems
+        local problems re="^qrun: import: .*$2"
         problems=$(
                 [ "$RC" = 125 ] || echo "exit status $RC, not 125"
-                [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || echo "not one line on stderr"
-                printf '%s' "$ERR" | grep -Eq -- "^qrun: import: .*$2" || echo "stderr does not match /$2/"
+                [[ $ERR != *$'\n'* ]] || echo "not one line on stderr"
+                [[ $ERR =~ $re ]] || echo "stderr does not match /$2/"
                 [ ! -e "$W/dest" ] && [ ! -L "$W/dest" ] || echo "DEST exists"
                 aftermath
         )
@@ -152,6 +155,7 @@ is "$(in_dest d):$(in_dest canary)" "link -> ../../canary:dir x " "  ... the wri
 
 imp hardlink-abs
 refused "a hard link to /etc/passwd is refused" 'refusing the absolute name "/etc/passwd"'
+is "$(stat -c %h /etc/passwd)" "$passwd_links" "  ... and /etc/passwd has no new link"
 imp hardlink-dotdot
 refused "a hard link to ../outside is refused" 'refusing "\.\./outside": it has a \.\. component'
 imp hardlink-canary-abs
@@ -296,7 +300,7 @@ interrupt() {
                 sleep 0.01
         done
         kill -s "$1" "$pid"
-        wait "$pid"
+        wait "$pid" 2>/dev/null
         RC=$? ERR=$(cat "$T/err")
 }
 interrupt INT
@@ -336,7 +340,8 @@ imp config-newlines --manifest "$W/m.ini"
 is "$(grep -E '^\[|^bind' "$W/m.ini" | tr '\n' ' ')" "[rootfs] [user] [mounts] [process] " \
         "line breaks in Entrypoint, Cmd, WorkingDir, User, Env: no line added"
 run_qrun --check "$W/m.ini"
-is "$RC" 0 "  ... and the manifest is valid"
+is "$RC:$ERR" "125:$W/m.ini: [process] command: missing: set it in the manifest or give the command after --" \
+        "  ... the manifest loads; it lacks only the command left out"
 rm -f "$W/m.ini"
 
 done_testing
