@@ -340,6 +340,11 @@ def replace_symlink(out, a):  # f -> ../../canary/x, then f as a file (two layer
 
 
 @scenario
+def symlink_empty(out, a):  # a symlink without a target (found by tests/fuzz/fuzz_image.c)
+    oci_layout(out, [Layer([S("x", "")])])
+
+
+@scenario
 def parent_is_file(out, a):
     oci_layout(out, [Layer([F("f", "a file\n"), F("f/x", "below a file\n")])])
 

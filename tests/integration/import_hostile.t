@@ -169,6 +169,8 @@ imp replace-symlink
 imported "an existing symlink at a file's path is replaced, never written through"
 is "$(in_dest f):$(in_dest h):$(in_dest g)" "file new-f:file new-h:link -> $W/canary/x" \
         "  ... across layers and within one"
+imp symlink-empty
+refused "a symlink without a target: a clean error" 'the symlink x has no target$'
 imp parent-is-file
 refused "a file below a regular file: a clean error" 'f: Not a directory'
 
