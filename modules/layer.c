@@ -570,6 +570,21 @@ static int add_hardlink(struct extract *x, struct archive_entry *e, int pfd, con
                       : 0;
 }
 
+/* libarchive gives NULL for a symlink entry without a target. */
+static int add_symlink(struct extract *x, struct archive_entry *e, int pfd, const char *base)
+{
+        const char *target = archive_entry_symlink(e);
+        if (!target || !*target) {
+                errno = 0;
+                return failure(&x->failure, "%s: the symlink %s has no target", x->what,
+                               archive_entry_pathname(e));
+        }
+        if (symlinkat(target, pfd, base) < 0)
+                return failure(&x->failure, "%s: unable to create the symlink %s", x->what,
+                               archive_entry_pathname(e));
+        return 0;
+}
+
 /* Devices, FIFOs and sockets: an unprivileged user cannot make devices, and
  * none of them belongs in an image. Counted for one warning at the end. */
 static void skip_special(struct extract *x, const char *path)
@@ -593,10 +608,7 @@ static int create_entry(struct extract *x, struct archive *a, struct archive_ent
         case AE_IFDIR:
                 return add_dir(x, e, pfd, base, keep);
         case AE_IFLNK:
-                if (symlinkat(archive_entry_symlink(e), pfd, base) < 0)
-                        return failure(&x->failure, "%s: unable to create the symlink %s", x->what,
-                                       archive_entry_pathname(e));
-                return 0;
+                return add_symlink(x, e, pfd, base);
         default:
                 return 0; /* specials: skipped by apply_entry */
         }
