@@ -225,15 +225,6 @@ ssize_t blob_read(struct blob *b, const void **data)
         }
 }
 
-int blob_drain(struct blob *b)
-{
-        const void *data;
-        ssize_t n;
-        while ((n = blob_read(b, &data)) > 0)
-                ;
-        return n < 0 ? -1 : 0;
-}
-
 void blob_close(struct blob *b)
 {
         if (b->decoder) {

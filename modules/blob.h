@@ -40,10 +40,6 @@ int blob_open(struct blob *b, int fd, const char *name, bool hash_data);
  * the end, -1 with b->failure set (errno 0 for corrupt data). */
 ssize_t blob_read(struct blob *b, const void **data);
 
-/* Reads whatever the consumer left (a tar's trailing padding), so that the
- * hashes cover the whole blob. -1 with b->failure set. */
-int blob_drain(struct blob *b);
-
 void blob_close(struct blob *b);
 
 const char *compression_name(enum compression c);

@@ -328,21 +328,58 @@ static void show_progress(struct progress *p, uint64_t bytes, bool last)
 
 struct layer_reader {
         struct blob blob;
+        const struct image_layer *layer;
         struct progress *progress;
+        int blob_errno; /* blob_read failed (its failure says why): its errno, or -1 */
 };
+
+/* True once more was read than the image says the layer holds. */
+static bool too_long(const struct layer_reader *r)
+{
+        return r->layer->size >= 0 && r->blob.stored_bytes > (uint64_t)r->layer->size;
+}
+
+/* Ends the import if reading the layer stopped for something other than the
+ * tar itself: a signal, a blob longer than the image says, the blob's own
+ * failure (truncated, corrupt). */
+static void check_reader(const struct layer_reader *r)
+{
+        check_interrupted();
+        if (too_long(r))
+                fail("import", 0, "%s: size mismatch: the image says %lld bytes, the file has more",
+                     r->layer->path, (long long)r->layer->size);
+        if (r->blob_errno >= 0)
+                fail("import", r->blob_errno, "%s", r->blob.failure.what);
+}
 
 static la_ssize_t read_layer(struct archive *a, void *ctx, const void **data)
 {
         struct layer_reader *r = ctx;
-        if (interrupted) {
-                archive_set_error(a, EINTR, "interrupted");
+        if (interrupted || too_long(r)) {
+                archive_set_error(a, EINTR, "stopped"); /* check_reader says why */
                 return -1;
         }
         ssize_t n = blob_read(&r->blob, data);
-        if (n < 0)
+        if (n < 0) {
+                r->blob_errno = errno;
                 archive_set_error(a, errno ? errno : EIO, "%s", r->blob.failure.what);
+        }
         show_progress(r->progress, r->blob.stored_bytes, false);
         return n;
+}
+
+/* Reads what the tar reader left (its end padding, or more), so that the
+ * digest covers the whole blob; a signal or the size the image says stops it. */
+static void drain_layer(struct layer_reader *r)
+{
+        const void *data;
+        ssize_t n;
+        do {
+                check_reader(r);
+                n = blob_read(&r->blob, &data);
+        } while (n > 0);
+        if (n < 0)
+                fail("import", errno, "%s", r->blob.failure.what);
 }
 
 /* The digests and size the image names, against what was read. */
@@ -371,28 +408,40 @@ static struct archive *open_tar_reader(struct layer_reader *r, const char *path)
                 fail("import", ENOMEM, "archive_read_new");
         archive_read_support_format_tar(a);
         archive_read_support_format_empty(a);
-        if (archive_read_open(a, r, NULL, read_layer, NULL) != ARCHIVE_OK)
+        if (archive_read_open(a, r, NULL, read_layer, NULL) != ARCHIVE_OK) {
+                check_reader(r);
                 fail("import", 0, "%s: %s", path, archive_error_string(a));
+        }
         return a;
+}
+
+/* The layer's file, which must be a regular file: a device (an archive's
+ * symlink to /dev/zero) would never end, and a FIFO would block. */
+static int open_layer(const char *path)
+{
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                fail("import", errno, "%s", path);
+        if (!S_ISREG(st.st_mode))
+                fail("import", 0, "%s: not a regular file", path);
+        return fd;
 }
 
 /* Applies the tar in l->path (compressed or not) to the tree at rootfd. */
 static void apply_layer(const struct image_layer *l, struct extract *x, struct progress *p)
 {
-        struct layer_reader r = {.progress = p};
-        int fd = open(l->path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                fail("import", errno, "%s", l->path);
-        if (blob_open(&r.blob, fd, l->path, *l->diff_id != '\0') < 0)
+        struct layer_reader r = {.layer = l, .progress = p, .blob_errno = -1};
+        if (blob_open(&r.blob, open_layer(l->path), l->path, *l->diff_id != '\0') < 0)
                 fail("import", errno, "%s", r.blob.failure.what);
         struct archive *a = open_tar_reader(&r, l->path);
         if (layer_extract(a, x) < 0) {
-                check_interrupted();
-                fail("import", errno, "%s", x->failure.what);
+                int err = errno;
+                check_reader(&r);
+                fail("import", err, "%s", x->failure.what);
         }
         archive_read_free(a);
-        if (blob_drain(&r.blob) < 0)
-                fail("import", errno, "%s", r.blob.failure.what);
+        drain_layer(&r);
         show_progress(p, r.blob.stored_bytes, true);
         verify_layer(l, &r.blob);
         blob_close(&r.blob);
@@ -418,7 +467,7 @@ static void unpack_archive(const char *path, struct progress *p)
             .on = p->on, .layer = 1, .layers = 1, .total = -1, .started_us = now_us()};
         apply_layer(&whole, &x, p);
         close(x.rootfd);
-        path_set_free(&x.created);
+        extract_free(&x);
 }
 
 /* Runs a helper program (skopeo, mksquashfs) and waits for it; returns its
@@ -547,7 +596,7 @@ static void apply_layers(const struct image *img, bool whiteouts, bool quiet)
         }
         warn_skipped(&x.skipped);
         close(x.rootfd);
-        path_set_free(&x.created);
+        extract_free(&x);
 }
 
 /* mksquashfs of the tree into work.dir/image.sqfs; returns its path. Its
@@ -670,7 +719,7 @@ int import_main(int argc, char **argv)
                 fail("import", errno, "unable to rename %s to %s", work.manifest_tmp, o.manifest);
         free(work.manifest_tmp);
         work.manifest_tmp = NULL;
-        if (o.squashfs)
+        if (built != work.rootfs)
                 free(built);
         remove_work();
         image_free(&img);

@@ -13,6 +13,14 @@ bool image_user_is_root(const char *user)
         return (n == 4 && !strncmp(user, "root", 4)) || (n == 1 && user[0] == '0');
 }
 
+/* A value the manifest can hold: one line. A line break would end the value
+ * and let the image's config write keys and sections of its own (a WorkingDir
+ * "/w\n[mounts]\nbind = /:/host" binds the host's root). */
+static bool one_line(const char *s)
+{
+        return !strpbrk(s, "\r\n");
+}
+
 /* The command as [process] needs it: absolute, or a name to look up in PATH;
  * "./run.sh" is made absolute from the working directory. */
 static char *command_path(const char *word, const char *workdir)
@@ -42,8 +50,14 @@ static void print_command(FILE *out, const struct image_config *c)
                 strv_push(&words, c->entrypoint.items[i]);
         for (size_t i = 0; i < c->cmd.len; i++)
                 strv_push(&words, c->cmd.items[i]);
-        if (!words.len) {
-                fprintf(out, "; the image names no command (Entrypoint, Cmd): give it after --\n");
+        bool lines = true;
+        for (size_t i = 0; i < words.len; i++)
+                lines &= one_line(words.items[i]);
+        if (!words.len || !lines) {
+                fprintf(out, "; %s: give it after --\n",
+                        words.len
+                            ? "left out: the image's command (Entrypoint, Cmd) has a line break"
+                            : "the image names no command (Entrypoint, Cmd)");
                 free(words.items);
                 return;
         }
@@ -75,7 +89,7 @@ static void print_env(FILE *out, const struct image_config *c)
         for (size_t i = 0; i < c->env.len; i++) {
                 const char *e = c->env.items[i];
                 const char *eq = strchr(e, '=');
-                if (!eq || !is_env_name(e, (size_t)(eq - e)) || strchr(e, '\n')) {
+                if (!eq || !is_env_name(e, (size_t)(eq - e)) || !one_line(e)) {
                         fprintf(out,
                                 "; left out: an Env entry that is not NAME=VALUE on one line\n");
                         continue;
@@ -97,7 +111,7 @@ static void print_user(FILE *out, const struct image_config *c)
         fprintf(out,
                 "; the image asks for User \"%s\"; qrun maps only your own id, so the "
                 "command runs as you\nuid = self\n",
-                c->user);
+                one_line(c->user) ? c->user : "(with a line break)");
 }
 
 void import_manifest_print(FILE *out, const char *rootfs, const struct image_config *c,
@@ -109,7 +123,9 @@ void import_manifest_print(FILE *out, const char *rootfs, const struct image_con
         print_user(out, c);
         fprintf(out, "\n[mounts]\nproc = true\ndev = minimal\n\n[process]\n");
         print_command(out, c);
-        if (c->workdir && *c->workdir) {
+        if (c->workdir && *c->workdir && !one_line(c->workdir)) {
+                fprintf(out, "; left out: WorkingDir has a line break\n");
+        } else if (c->workdir && *c->workdir) {
                 char *cwd = escape_dollars(c->workdir);
                 fprintf(out, "cwd = %s%s\n", c->workdir[0] == '/' ? "" : "/", cwd);
                 free(cwd);

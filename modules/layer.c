@@ -19,6 +19,9 @@
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_MARKER   ".wh..wh..opq"
 
+/* A path in the tree with one more name after it (whiteouts build these). */
+#define PATH_BUF (PATH_MAX + NAME_MAX + 2)
+
 /* ---- names ---- */
 
 /* The entry's name relative to the tree: "./" and empty components dropped.
@@ -130,7 +133,7 @@ static void path_set_add(struct path_set *s, const char *path)
         s->len++;
 }
 
-void path_set_clear(struct path_set *s)
+static void path_set_clear(struct path_set *s)
 {
         if (s->cap)
                 memset(s->slots, 0, s->cap * sizeof(*s->slots));
@@ -138,7 +141,7 @@ void path_set_clear(struct path_set *s)
         s->pool_len = 0;
 }
 
-void path_set_free(struct path_set *s)
+static void path_set_free(struct path_set *s)
 {
         free(s->slots);
         free(s->pool);
@@ -158,6 +161,116 @@ static int join(char *out, size_t size, const char *parent, const char *name)
 
 /* ---- the tree ---- */
 
+/* Removes every entry of the directory fd but its subdirectories, and names
+ * one of those in sub: 1 if there is one, 0 if the directory is empty now. */
+static int unlink_entries(int fd, char sub[NAME_MAX + 1])
+{
+        int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        DIR *dir = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+        if (!dir) {
+                if (dup_fd >= 0)
+                        close_keep_errno(dup_fd);
+                return -1;
+        }
+        int rc = 0;
+        struct dirent *e;
+        while (rc == 0 && (errno = 0, e = readdir(dir))) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                        continue;
+                if (unlinkat(fd, e->d_name, 0) == 0 || errno == ENOENT)
+                        continue;
+                if (errno != EISDIR && errno != EPERM) /* Linux says EISDIR for a directory */
+                        rc = -1;
+                else
+                        rc = 1, snprintf(sub, NAME_MAX + 1, "%s", e->d_name);
+        }
+        if (rc == 0 && errno)
+                rc = -1;
+        int err = errno;
+        closedir(dir);
+        errno = err;
+        return rc;
+}
+
+/* One directory on the way down from the top of remove_tree. */
+struct tree_level {
+        dev_t dev;
+        ino_t ino;
+        char name[NAME_MAX + 1]; /* of the directory below it, being emptied */
+};
+
+/* Enters the subdirectory sub of *fd in its place, noting *fd in level. */
+static int descend(int *fd, const char *sub, struct tree_level *level)
+{
+        struct stat st;
+        if (fstat(*fd, &st) < 0)
+                return -1;
+        int child = openat(*fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (child < 0)
+                return -1;
+        *level = (struct tree_level){.dev = st.st_dev, .ino = st.st_ino};
+        snprintf(level->name, sizeof(level->name), "%s", sub);
+        close(*fd);
+        *fd = child;
+        return 0;
+}
+
+/* Leaves the (empty) directory fd for its parent, which must be the one it
+ * was entered from, and removes it there. Returns the parent, or -1. */
+static int climb(int fd, const struct tree_level *up)
+{
+        int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close_keep_errno(fd);
+        if (parent < 0)
+                return -1;
+        struct stat st;
+        int rc = fstat(parent, &st);
+        if (rc == 0 && (st.st_dev != up->dev || st.st_ino != up->ino)) {
+                errno = ESTALE; /* the tree moved while it was removed */
+                rc = -1;
+        }
+        if (rc == 0)
+                rc = unlinkat(parent, up->name, AT_REMOVEDIR);
+        if (rc < 0) {
+                close_keep_errno(parent);
+                return -1;
+        }
+        return parent;
+}
+
+/* Empties the directory fd (and closes it), never following symlinks, with
+ * one descriptor open whatever the depth: a subdirectory is entered in place
+ * of its parent and left through "..", so that a tree deeper than the
+ * descriptor limit (a hostile layer can nest thousands of levels) still goes. */
+static int empty_dir(int fd)
+{
+        struct tree_level *levels = NULL;
+        size_t depth = 0, cap = 0;
+        char sub[NAME_MAX + 1];
+        int rc;
+        while ((rc = unlink_entries(fd, sub)) >= 0) {
+                if (rc == 1) {
+                        if (depth == cap)
+                                levels =
+                                    xrealloc(levels, (cap = cap ? 2 * cap : 64) * sizeof(*levels));
+                        if (descend(&fd, sub, &levels[depth]) < 0) {
+                                rc = -1;
+                                break;
+                        }
+                        depth++;
+                } else if (depth == 0) {
+                        break; /* the top is empty */
+                } else if ((fd = climb(fd, &levels[--depth])) < 0) {
+                        rc = -1;
+                        break;
+                }
+        }
+        if (fd >= 0)
+                close_keep_errno(fd);
+        free(levels);
+        return rc;
+}
+
 int remove_tree(int dirfd, const char *name)
 {
         if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
@@ -165,45 +278,66 @@ int remove_tree(int dirfd, const char *name)
         if (errno != EISDIR && errno != EPERM) /* Linux says EISDIR for a directory */
                 return -1;
         int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0 || empty_dir(fd) < 0)
                 return -1;
-        DIR *dir = fdopendir(fd);
-        if (!dir) {
-                close_keep_errno(fd);
-                return -1;
-        }
-        int rc = 0;
-        struct dirent *e;
-        while (rc == 0 && (errno = 0, e = readdir(dir)))
-                if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-                        rc = remove_tree(fd, e->d_name);
-        if (rc == 0 && errno)
-                rc = -1;
-        int err = errno;
-        closedir(dir);
-        errno = err;
-        return rc == 0 ? unlinkat(dirfd, name, AT_REMOVEDIR) : -1;
+        return unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* The directory at path (clean, "" for the top), which must exist; symlinks
+ * on the way resolve inside the tree. */
+static int find_dir(struct extract *x, const char *path)
+{
+        int fd = path_open_in_root(x->rootfd, *path ? path : ".", O_DIRECTORY);
+        return fd >= 0 ? fd : failure(&x->failure, "%s: %s", x->what, *path ? path : "/");
+}
+
+/* Makes the directory name in fd (prefix: its path in the tree) and opens
+ * it; closes fd. Something already there (a dangling symlink) resolves inside
+ * the tree, as every parent does. */
+static int make_child_dir(struct extract *x, int fd, const char *prefix, const char *name)
+{
+        int child = -1;
+        if (mkdirat(fd, name, 0755) == 0)
+                child = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        else if (errno == EEXIST)
+                child = path_open_in_root(x->rootfd, prefix, O_DIRECTORY);
+        close_keep_errno(fd);
+        if (child < 0)
+                return failure(&x->failure, "%s: unable to create the directory %s", x->what,
+                               prefix);
+        return child;
 }
 
 /* The directory at path (clean, "" for the top), created with its parents if
- * missing; symlinks on the way resolve inside the tree. */
+ * missing; symlinks on the way resolve inside the tree. The deepest one that
+ * exists is found first, then the rest are made one level at a time below
+ * it: no recursion, as a name may have 2,000 components. */
 static int open_dir(struct extract *x, const char *path)
 {
-        int fd = path_open_in_root(x->rootfd, *path ? path : ".", O_DIRECTORY);
-        if (fd >= 0 || errno != ENOENT)
-                return fd >= 0 ? fd : failure(&x->failure, "%s: %s", x->what, path);
-        char parent[PATH_MAX];
-        snprintf(parent, sizeof(parent), "%s", path);
-        const char *base = split_parent(parent);
-        int pfd = open_dir(x, parent);
-        if (pfd < 0)
-                return -1;
-        int rc = mkdirat(pfd, base, 0755);
-        close_keep_errno(pfd);
-        if (rc < 0 && errno != EEXIST)
-                return failure(&x->failure, "%s: unable to create the directory %s", x->what, path);
-        fd = path_open_in_root(x->rootfd, path, O_DIRECTORY);
-        return fd >= 0 ? fd : failure(&x->failure, "%s: %s", x->what, path);
+        char prefix[PATH_MAX];
+        size_t len = strlen(path), end = len;
+        if (len >= sizeof(prefix)) {
+                errno = ENAMETOOLONG;
+                return failure(&x->failure, "%s: %.100s...", x->what, path);
+        }
+        memcpy(prefix, path, len + 1);
+        int fd;
+        while ((fd = path_open_in_root(x->rootfd, end ? prefix : ".", O_DIRECTORY)) < 0 &&
+               errno == ENOENT && end) {
+                char *slash = memrchr(prefix, '/', end);
+                end = slash ? (size_t)(slash - prefix) : 0;
+                prefix[end] = '\0';
+        }
+        if (fd < 0)
+                return failure(&x->failure, "%s: %s", x->what, end ? prefix : "/");
+        while (fd >= 0 && end < len) {
+                size_t start = end ? end + 1 : 0;
+                prefix[end] = path[end]; /* undo the cut */
+                end = start + strcspn(path + start, "/");
+                prefix[end] = '\0';
+                fd = make_child_dir(x, fd, prefix, prefix + start);
+        }
+        return fd;
 }
 
 /* Makes room for a new entry at dirfd/name: an existing directory stays when
@@ -225,54 +359,135 @@ static int make_room(struct extract *x, int dirfd, const char *name, bool dir, b
 
 /* ---- whiteouts ---- */
 
-/* Removes what the layers below put in the directory path (opaque marker). */
-static int make_opaque(struct extract *x, const char *path)
+/* Notes path as this layer's, and the directories above it as holding
+ * something of this layer's. */
+static void note_created(struct extract *x, const char *path)
 {
-        int pfd = open_dir(x, path);
-        if (pfd < 0)
-                return -1;
-        int fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        close(pfd);
-        DIR *dir = fd < 0 ? NULL : fdopendir(fd);
-        if (!dir)
-                return failure(&x->failure, "%s: unable to read %s", x->what, *path ? path : "/");
-        int rc = 0;
-        struct dirent *e;
-        char child[PATH_MAX];
-        while (rc == 0 && (e = readdir(dir))) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                        continue;
-                if (join(child, sizeof(child), path, e->d_name) < 0)
-                        rc = failure(&x->failure, "%s: %s/%s", x->what, path, e->d_name);
-                else if (!path_set_has(&x->created, child) &&
-                         remove_tree(dirfd(dir), e->d_name) < 0)
-                        rc = failure(&x->failure, "%s: unable to remove %s", x->what, child);
+        path_set_add(&x->created, path);
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s", path);
+        for (char *slash; (slash = strrchr(dir, '/'));) {
+                *slash = '\0';
+                if (path_set_has(&x->above, dir))
+                        break; /* and so are the directories above it */
+                path_set_add(&x->above, dir);
         }
+}
+
+/* The names in the directory path ("" for the top), into names. */
+static int list_dir(struct extract *x, const char *path, struct strv *names)
+{
+        int pfd = find_dir(x, path);
+        int fd = pfd < 0 ? -1 : openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd >= 0)
+                close(pfd);
+        DIR *dir = fd < 0 ? NULL : fdopendir(fd);
+        if (!dir) {
+                if (fd >= 0)
+                        close_keep_errno(fd);
+                return failure(&x->failure, "%s: unable to read %s", x->what, *path ? path : "/");
+        }
+        struct dirent *e;
+        while ((errno = 0, e = readdir(dir)))
+                if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+                        strv_push(names, xstrdup(e->d_name));
+        int err = errno;
         closedir(dir);
+        errno = err;
+        return err ? failure(&x->failure, "%s: unable to read %s", x->what, *path ? path : "/") : 0;
+}
+
+static int white_out(struct extract *x, char *path, size_t len);
+
+/* Whatever the layers below put in the directory path goes (an opaque
+ * directory). path is a buffer of PATH_BUF bytes, len its length; no
+ * descriptor stays open across the recursion, which goes as deep as this
+ * layer's names. */
+static int purge_dir(struct extract *x, char *path, size_t len)
+{
+        struct strv names = {0};
+        int rc = list_dir(x, path, &names);
+        for (size_t i = 0; rc == 0 && i < names.len; i++) {
+                size_t at = len ? len + 1 : 0, n = strlen(names.items[i]);
+                if (at + n >= PATH_BUF) {
+                        errno = ENAMETOOLONG;
+                        rc = failure(&x->failure, "%s: %.100s...", x->what, path);
+                        break;
+                }
+                if (len)
+                        path[len] = '/';
+                memcpy(path + at, names.items[i], n + 1);
+                rc = white_out(x, path, at + n);
+                path[len] = '\0';
+        }
+        strv_free(&names);
         return rc;
 }
 
-/* ".wh.NAME" in parent: NAME goes, unless this layer itself created it. A
- * parent that is missing or no longer a directory holds nothing to remove
- * (umoci writes "d/.wh.f" after the file d that replaced the directory d), and
- * is not created. */
+/* What the layers below put at path goes. What this layer made stays: its
+ * files, and its directories and those above its entries lose only what the
+ * layers below put in them. Nothing there: nothing to do. */
+static int white_out(struct extract *x, char *path, size_t len)
+{
+        bool mine = path_set_has(&x->created, path), above = path_set_has(&x->above, path);
+        char *slash = memrchr(path, '/', len);
+        if (slash)
+                *slash = '\0';
+        int pfd = path_open_in_root(x->rootfd, slash ? path : ".", O_DIRECTORY);
+        if (slash)
+                *slash = '/';
+        const char *base = slash ? slash + 1 : path;
+        struct stat st;
+        if (pfd < 0 || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                int err = errno;
+                if (pfd >= 0)
+                        close(pfd);
+                errno = err;
+                return err == ENOENT || err == ENOTDIR
+                           ? 0
+                           : failure(&x->failure, "%s: %s", x->what, path);
+        }
+        int rc = 0;
+        if (!mine && !above)
+                rc = remove_tree(pfd, base);
+        close_keep_errno(pfd);
+        if (rc < 0)
+                return failure(&x->failure, "%s: unable to remove %s", x->what, path);
+        return (mine || above) && S_ISDIR(st.st_mode) ? purge_dir(x, path, len) : 0;
+}
+
+/* ".wh.NAME" in parent: NAME goes; ".wh..wh..opq": what the layers below put
+ * in parent goes (parent itself is this layer's). */
 static int apply_whiteout(struct extract *x, const char *parent, const char *base)
 {
-        if (!strcmp(base, OPAQUE_MARKER))
-                return make_opaque(x, parent);
-        char victim[PATH_MAX];
-        if (join(victim, sizeof(victim), parent, base + strlen(WHITEOUT_PREFIX)) < 0)
+        char path[PATH_BUF];
+        const char *victim = base + strlen(WHITEOUT_PREFIX);
+        if (!strcmp(base, OPAQUE_MARKER)) {
+                int fd = open_dir(x, parent);
+                if (fd < 0)
+                        return -1;
+                close(fd);
+                snprintf(path, sizeof(path), "%s", parent);
+                return purge_dir(x, path, strlen(path));
+        }
+        if (!*victim || !strcmp(victim, ".") || !strcmp(victim, "..")) {
+                errno = 0;
+                return failure(&x->failure,
+                               "%s: refusing the whiteout \"%s%s%s\": it names no file", x->what,
+                               parent, *parent ? "/" : "", base);
+        }
+        if (join(path, sizeof(path), parent, victim) < 0)
                 return failure(&x->failure, "%s: %s/%s", x->what, parent, base);
-        if (path_set_has(&x->created, victim))
-                return 0;
-        int pfd = path_open_in_root(x->rootfd, *parent ? parent : ".", O_DIRECTORY);
-        if (pfd < 0 && (errno == ENOENT || errno == ENOTDIR))
-                return 0;
-        if (pfd < 0)
-                return failure(&x->failure, "%s: %s", x->what, parent);
-        int rc = remove_tree(pfd, base + strlen(WHITEOUT_PREFIX));
-        close_keep_errno(pfd);
-        return rc < 0 ? failure(&x->failure, "%s: unable to remove %s", x->what, victim) : 0;
+        return white_out(x, path, strlen(path));
+}
+
+/* True if a directory on path (clean) is named like a whiteout. */
+static bool whiteout_on_path(const char *path)
+{
+        for (const char *p = path; *p; p += strcspn(p, "/"), p += *p == '/')
+                if (!strncmp(p, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)))
+                        return true;
+        return false;
 }
 
 /* ---- entries ---- */
@@ -346,14 +561,28 @@ static int add_hardlink(struct extract *x, struct archive_entry *e, int pfd, con
         if (clean_name(x, archive_entry_hardlink(e), target, sizeof(target)) < 0)
                 return -1;
         const char *tbase = split_parent(target);
-        int tfd = open_dir(x, target);
-        if (tfd < 0)
-                return -1;
-        int rc = linkat(tfd, tbase, pfd, base, 0);
-        close_keep_errno(tfd);
+        int tfd = find_dir(x, target);
+        int rc = tfd < 0 ? -1 : linkat(tfd, tbase, pfd, base, 0);
+        if (tfd >= 0)
+                close_keep_errno(tfd);
         return rc < 0 ? failure(&x->failure, "%s: unable to link %s to %s", x->what,
                                 archive_entry_pathname(e), archive_entry_hardlink(e))
                       : 0;
+}
+
+/* libarchive gives NULL for a symlink entry without a target. */
+static int add_symlink(struct extract *x, struct archive_entry *e, int pfd, const char *base)
+{
+        const char *target = archive_entry_symlink(e);
+        if (!target || !*target) {
+                errno = 0;
+                return failure(&x->failure, "%s: the symlink %s has no target", x->what,
+                               archive_entry_pathname(e));
+        }
+        if (symlinkat(target, pfd, base) < 0)
+                return failure(&x->failure, "%s: unable to create the symlink %s", x->what,
+                               archive_entry_pathname(e));
+        return 0;
 }
 
 /* Devices, FIFOs and sockets: an unprivileged user cannot make devices, and
@@ -366,7 +595,8 @@ static void skip_special(struct extract *x, const char *path)
         x->skipped.count++;
 }
 
-/* Creates the entry at pfd/base (after make_room). */
+/* Creates the entry at pfd/base (after make_room). A hard link first: tar
+ * stores no type for one, so libarchive reports type 0 unless it has data. */
 static int create_entry(struct extract *x, struct archive *a, struct archive_entry *e, int pfd,
                         const char *base, bool keep)
 {
@@ -380,10 +610,7 @@ static int create_entry(struct extract *x, struct archive *a, struct archive_ent
         case AE_IFDIR:
                 return add_dir(x, e, pfd, base, keep);
         case AE_IFLNK:
-                if (symlinkat(archive_entry_symlink(e), pfd, base) < 0)
-                        return failure(&x->failure, "%s: unable to create the symlink %s", x->what,
-                                       archive_entry_pathname(e));
-                return 0;
+                return add_symlink(x, e, pfd, base);
         default:
                 return 0; /* specials: skipped by apply_entry */
         }
@@ -407,6 +634,11 @@ static int apply_entry(struct extract *x, struct archive *a, struct archive_entr
         char parent[PATH_MAX];
         memcpy(parent, path, sizeof(parent));
         const char *base = split_parent(parent);
+        if (x->whiteouts && whiteout_on_path(parent)) {
+                errno = 0;
+                return failure(&x->failure, "%s: refusing \"%s\": a whiteout cannot hold files",
+                               x->what, name);
+        }
         if (x->whiteouts && !strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)))
                 return apply_whiteout(x, parent, base); /* whatever the entry's type */
         mode_t type = archive_entry_filetype(e);
@@ -424,7 +656,7 @@ static int apply_entry(struct extract *x, struct archive *a, struct archive_entr
                 rc = create_entry(x, a, e, pfd, base, keep);
         close_keep_errno(pfd);
         if (rc == 0 && x->whiteouts)
-                path_set_add(&x->created, path);
+                note_created(x, path);
         return rc;
 }
 
@@ -439,6 +671,7 @@ static const char *entry_name(struct archive_entry *e)
 int layer_extract(struct archive *a, struct extract *x)
 {
         path_set_clear(&x->created);
+        path_set_clear(&x->above);
         for (;;) {
                 struct archive_entry *e;
                 int rc = archive_read_next_header(a, &e);
@@ -469,4 +702,10 @@ int layer_ensure_dir(struct extract *x, const char *name)
                 return -1;
         close(fd);
         return 0;
+}
+
+void extract_free(struct extract *x)
+{
+        path_set_free(&x->created);
+        path_set_free(&x->above);
 }

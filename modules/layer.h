@@ -9,7 +9,10 @@
  *   through); a hardlink's target is resolved the same way;
  * - layer whiteouts: ".wh.NAME" deletes NAME from the layers below,
  *   ".wh..wh..opq" empties its directory of what the layers below put there;
- *   whiteout files themselves never appear in the tree;
+ *   what the layer itself put there stays (its files; its directories, and
+ *   those above its entries, lose only what the layers below put in them);
+ *   whiteout files themselves never appear in the tree, and a whiteout of
+ *   "." or "..", or one used as a directory, is refused;
  * - device nodes, FIFOs and sockets are skipped and counted; setuid, setgid
  *   and sticky bits are dropped from files; directories get u+rwx and files
  *   u+rw (so the user can always delete the tree); owners are the user's;
@@ -43,10 +46,11 @@ struct path_set {
 };
 
 struct extract {
-        int rootfd;       /* the tree: an O_PATH | O_DIRECTORY descriptor */
-        bool whiteouts;   /* image layers: apply .wh. entries */
-        const char *what; /* for messages: "layer 2", "rootfs.tar" */
-        struct path_set created;
+        int rootfd;              /* the tree: an O_PATH | O_DIRECTORY descriptor */
+        bool whiteouts;          /* image layers: apply .wh. entries */
+        const char *what;        /* for messages: "layer 2", "rootfs.tar" */
+        struct path_set created; /* what this layer made */
+        struct path_set above;   /* the directories above what this layer made */
         struct layer_skipped skipped;
         uint64_t entries;
         struct failure failure; /* what failed, when a function returns -1 */
@@ -63,7 +67,7 @@ int layer_ensure_dir(struct extract *x, const char *name);
 /* Removes name in dirfd, recursively, never following symlinks. */
 int remove_tree(int dirfd, const char *name);
 
-void path_set_clear(struct path_set *s);
-void path_set_free(struct path_set *s);
+/* Frees what layer_extract kept in x (not rootfd). */
+void extract_free(struct extract *x);
 
 #endif

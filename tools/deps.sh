@@ -34,7 +34,7 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 ;;
         test)
                 add build
-                packages+=(util-linux perl clang-format file bubblewrap gcc-aarch64-linux-gnu
+                packages+=(util-linux perl python3 clang-format file bubblewrap gcc-aarch64-linux-gnu
                         libc6-dev-arm64-cross linux-libc-dev-arm64-cross)
                 # tests/integration/import.t builds, pushes and compares images
                 packages+=(umoci skopeo docker-registry python3 squashfs-tools zstd xz-utils)

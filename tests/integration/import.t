@@ -528,7 +528,7 @@ uid = self' "... and the manifest says uid = self"
 run_qrun "$OUTDIR/user.ini"
 is "$RC:$(printf '%s\n' "$OUT" | tail -n1)" "0:$(id -u "$user_owner")" "the command runs as the importing user's own uid"
 run_import --manifest "$OUTDIR/multiline.ini" "oci:$L:multiline" "$OUTDIR/multiline"
-is "$RC:$(grep -c "^; left out: the image's command (Entrypoint, Cmd) holds a line break" "$OUTDIR/multiline.ini")" "0:1" \
+is "$RC:$(grep -c "^; left out: the image's command (Entrypoint, Cmd) has a line break" "$OUTDIR/multiline.ini")" "0:1" \
         "a command with a line break (a manifest value is one line): left out, and the manifest says why"
 run_qrun "$OUTDIR/multiline.ini" -- /bin/sh -c 'echo ok'
 is "$RC:$OUT:$ERR" "0:ok:" "... the manifest is valid and runs the command given after --"
