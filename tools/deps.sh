@@ -5,7 +5,9 @@
 #
 #   build          build.sh: build/qrun, the profile generator, build/rootfs
 #   test           tests/run.sh: build's, and the style check, the aarch64
-#                  portability check, bwrap for the comparison tests
+#                  portability check, bwrap for the comparison tests, and what
+#                  builds the Debian image of the import tests
+#                  (tests/helper/debian-image.sh) and makes SquashFS files
 #   fuzz           tests/fuzz/run.sh: build's, and clang with libFuzzer
 #   bench          bench/*.sh: build's, and hyperfine and the report tools
 #   bench-compare  bench/compare.sh: bench's, and the other launchers
@@ -21,7 +23,7 @@ if [ "${1:-}" = --who ]; then
         who=$2
         shift 2
 fi
-[ $# -gt 0 ] || { sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 packages=()
 add() { # PURPOSE: its packages, after those of what it builds on
         case $1 in
@@ -34,7 +36,8 @@ add() { # PURPOSE: its packages, after those of what it builds on
         test)
                 add build
                 packages+=(util-linux perl clang-format file bubblewrap gcc-aarch64-linux-gnu
-                        libc6-dev-arm64-cross linux-libc-dev-arm64-cross)
+                        libc6-dev-arm64-cross linux-libc-dev-arm64-cross
+                        debootstrap umoci skopeo curl squashfs-tools)
                 ;;
         fuzz)
                 add build
@@ -48,7 +51,7 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 add bench
                 packages+=(gnuplot-nox time crun runc charliecloud-runtime)
                 ;;
-        -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "deps.sh: unknown purpose $1 (build, test, fuzz, bench, bench-compare)" >&2; exit 2 ;;
         esac
 }
