@@ -11,6 +11,8 @@
 #   fuzz           tests/fuzz/run.sh: build's, and clang with libFuzzer
 #   bench          bench/*.sh: build's, and hyperfine and the report tools
 #   bench-compare  bench/compare.sh: bench's, and the other launchers
+#   bench-import   bench/import.sh: bench's, the Debian image's tools, umoci,
+#                  GNU time, zstd, mksquashfs, perf, strace, igzip
 #
 # Each script that needs packages runs this as its first step. As root it
 # installs the missing ones (tools/need-packages.sh); as a normal user it names
@@ -23,7 +25,7 @@ if [ "${1:-}" = --who ]; then
         who=$2
         shift 2
 fi
-[ $# -gt 0 ] || { sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,21s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 packages=()
 add() { # PURPOSE: its packages, after those of what it builds on
         case $1 in
@@ -51,8 +53,12 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 add bench
                 packages+=(gnuplot-nox time crun runc charliecloud-runtime)
                 ;;
-        -h | --help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
-        *) echo "deps.sh: unknown purpose $1 (build, test, fuzz, bench, bench-compare)" >&2; exit 2 ;;
+        bench-import)
+                add bench
+                packages+=(debootstrap umoci skopeo curl time zstd squashfs-tools linux-perf strace isal)
+                ;;
+        -h | --help) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) echo "deps.sh: unknown purpose $1 (build, test, fuzz, bench, bench-compare, bench-import)" >&2; exit 2 ;;
         esac
 }
 for purpose in "$@"; do
