@@ -5,10 +5,14 @@
 #
 #   build          build.sh: build/qrun, the profile generator, build/rootfs
 #   test           tests/run.sh: build's, the style check, the aarch64 check,
-#                  bwrap (comparisons), umoci, skopeo, a registry (import)
+#                  bwrap (comparisons), umoci, skopeo, a registry (import), what
+#                  builds the Debian image (tests/helper/debian-image.sh) and
+#                  makes SquashFS files
 #   fuzz           tests/fuzz/run.sh: build's, and clang with libFuzzer
 #   bench          bench/*.sh: build's, and hyperfine and the report tools
 #   bench-compare  bench/compare.sh: bench's, and the other launchers
+#   bench-import   bench/import.sh: bench's, the Debian image's tools, umoci,
+#                  GNU time, zstd, mksquashfs, perf, strace, igzip
 #
 # Each script that needs packages runs this as its first step. As root it
 # installs the missing ones (tools/need-packages.sh); as a normal user it names
@@ -21,7 +25,7 @@ if [ "${1:-}" = --who ]; then
         who=$2
         shift 2
 fi
-[ $# -gt 0 ] || { sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,21s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 packages=()
 add() { # PURPOSE: its packages, after those of what it builds on
         case $1 in
@@ -36,8 +40,9 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 add build
                 packages+=(util-linux perl python3 clang-format file bubblewrap gcc-aarch64-linux-gnu
                         libc6-dev-arm64-cross linux-libc-dev-arm64-cross)
-                # tests/integration/import.t builds, pushes and compares images
-                packages+=(umoci skopeo docker-registry python3 squashfs-tools zstd xz-utils)
+                # import.t builds, pushes and compares images; debian-image.sh
+                # builds the Debian image; images.t makes SquashFS files
+                packages+=(umoci skopeo docker-registry squashfs-tools zstd xz-utils debootstrap curl)
                 ;;
         fuzz)
                 add build
@@ -51,8 +56,12 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 add bench
                 packages+=(gnuplot-nox time crun runc charliecloud-runtime)
                 ;;
-        -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
-        *) echo "deps.sh: unknown purpose $1 (build, test, fuzz, bench, bench-compare)" >&2; exit 2 ;;
+        bench-import)
+                add bench
+                packages+=(debootstrap umoci skopeo curl time zstd squashfs-tools linux-perf strace isal)
+                ;;
+        -h | --help) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) echo "deps.sh: unknown purpose $1 (build, test, fuzz, bench, bench-compare, bench-import)" >&2; exit 2 ;;
         esac
 }
 for purpose in "$@"; do
