@@ -4,16 +4,11 @@
 # Package installs from Debian's registry are in images_debian.t.
 . "$(dirname "$0")/../lib.sh"
 
-# /dev/fuse: Debian makes it 0666, some sites (and this VM) 0600. As root the
-# test opens it to everyone, as Debian does, and puts the mode back at the end;
-# as a normal user without access, the SquashFS checks are skipped.
-fuse_mode=$(stat -c %a /dev/fuse 2>/dev/null || echo none)
-if [ "$(id -u)" -eq 0 ] && [ "$fuse_mode" != none ]; then
-        chmod 0666 /dev/fuse
-        trap 'chmod "$fuse_mode" /dev/fuse; rm -rf "$T"' EXIT
-fi
-fuse_ok=
-as_user test -r /dev/fuse -a -w /dev/fuse && fuse_ok=1
+# /dev/fuse opened to the test user (as root); without it the SquashFS
+# checks are skipped.
+open_dev_fuse
+fuse_ok=$FUSE_OK
+fuse_mode=$FUSE_MODE
 
 mounts_before=$(wc -l </proc/self/mountinfo)
 user_id=$(as_user id -u)
