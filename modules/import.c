@@ -203,6 +203,7 @@ static void remove_work(void)
 {
         if (work.manifest_tmp)
                 unlink(work.manifest_tmp);
+        free(work.manifest_tmp);
         work.manifest_tmp = NULL;
         if (!work.dir)
                 return;
@@ -216,6 +217,7 @@ static void remove_work(void)
         if (fd >= 0)
                 close(fd);
         free(parent);
+        free(work.dir);
         work.dir = NULL;
 }
 
@@ -616,8 +618,14 @@ int import_main(int argc, char **argv)
         move_into_place(built, &o);
         if (work.manifest_tmp && rename(work.manifest_tmp, o.manifest) < 0)
                 fail("import", errno, "unable to rename %s to %s", work.manifest_tmp, o.manifest);
+        free(work.manifest_tmp);
         work.manifest_tmp = NULL;
         remove_work();
+        if (built != work.rootfs)
+                free(built);
         image_free(&img);
+        free(src.path);
+        free(src.ref);
+        strv_free(&o.skopeo_args);
         return 0;
 }
