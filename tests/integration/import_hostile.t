@@ -169,6 +169,11 @@ imp replace-symlink
 imported "an existing symlink at a file's path is replaced, never written through"
 is "$(in_dest f):$(in_dest h):$(in_dest g)" "file new-f:file new-h:link -> $W/canary/x" \
         "  ... across layers and within one"
+imp tar:rootfs-tar
+imported "a rootfs tarball (tar:): a symlink to ../../canary, then written through"
+is "$(in_dest canary/x):$(in_dest .wh.kept)" "file via-tar:file k" "  ... lands in DEST/canary/x; .wh. names are plain files there"
+imp tar:rootfs-tar-dotdot
+refused "a rootfs tarball with ../../canary/x in it" 'refusing "\.\./\.\./canary/x": it has a \.\. component'
 imp symlink-empty
 refused "a symlink without a target: a clean error" 'the symlink x has no target$'
 imp parent-is-file
