@@ -611,6 +611,17 @@ def config_workdir(out, a):  # a WorkingDir that would add a bind of / to the ma
 
 
 @scenario
+def config_workdir_dotdot(out, a):  # a WorkingDir aimed beside DEST
+    oci_layout(out, ok_layers(), config_extra={"config": {"WorkingDir": "/../../canary/w"}})
+
+
+@scenario
+def config_workdir_symlink(out, a):  # a WorkingDir below a planted symlink
+    oci_layout(out, [Layer([D("canary"), S("evil", "../../canary")])],
+               config_extra={"config": {"WorkingDir": "/evil/w"}})
+
+
+@scenario
 def config_newlines(out, a):  # line breaks in every value the manifest takes
     evil = "\n[mounts]\nbind = /:/host\n"
     oci_layout(out, ok_layers(), config_extra={"config": {

@@ -337,7 +337,13 @@ else
         skip "a full disk: needs root"
 fi
 
-# ---- 7. the config cannot add lines to the manifest ----
+# ---- 7. the config: its WorkingDir stays inside, it cannot add lines to the manifest ----
+
+imp config-workdir-dotdot
+refused "a WorkingDir of /../../canary/w is refused" 'WorkingDir: refusing "\.\./\.\./canary/w": it has a \.\. component$'
+imp config-workdir-symlink
+imported "a WorkingDir below a planted symlink (evil -> ../../canary)"
+is "$(in_dest canary)" "dir w " "  ... is made inside DEST"
 
 imp config-workdir --manifest "$W/m.ini"
 imported "a WorkingDir with a line break imports"
