@@ -4,8 +4,10 @@
  *   qrun import [-q] [--force] [--manifest FILE] [--squashfs] SOURCE DEST
  *
  * The work happens in a hidden sibling of DEST that is renamed into place at
- * the end: an import that fails or is interrupted leaves neither DEST nor the
- * work directory behind. */
+ * the end: an import that fails or is interrupted (SIGINT, SIGTERM, SIGHUP)
+ * leaves neither DEST nor the work directory behind. SIGKILL cannot be caught:
+ * it leaves the work directory, .DEST.qrun-import.XXXXXX, for the user to
+ * remove, and no DEST (tests/integration/import_hostile.t checks both). */
 #ifndef QRUN_IMPORT_H
 #define QRUN_IMPORT_H
 

@@ -9,7 +9,7 @@ index.json, a manifest, a config and the layer blobs, with correct digests
 unless the scenario wants them wrong) built by hand with tarfile, json and
 hashlib; or a rootfs tarball, an oci-archive or a docker-archive file. Each
 scenario's layers are lists of entries: F (file), D (directory), S (symlink),
-H (hard link), CHR, BLK, FIFO, RAW (bytes written as they are). --canary is
+H (hard link), CHR, BLK, FIFO; a layer can also be raw bytes. --canary is
 the absolute path of a directory beside DEST that symlinks aim at. --all
 writes every scenario (but big) into DIR; --list prints their names.
 """
@@ -70,11 +70,6 @@ def FIFO(name):
     return ("entry", _info(name, tarfile.FIFOTYPE, 0o644), None)
 
 
-def RAW(data):
-    """Bytes written into the tar stream as they are (a forged header)."""
-    return ("raw", None, data)
-
-
 def ustar_header(name, size_field, typeflag=b"0"):
     """A ustar header whose size field is size_field (12 bytes, as written)."""
     h = bytearray(512)
@@ -91,17 +86,11 @@ def ustar_header(name, size_field, typeflag=b"0"):
     return bytes(h)
 
 
-def tar_bytes(entries, end=True):
+def tar_bytes(entries):
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tf:
-        for kind, ti, data in entries:
-            if kind == "raw":
-                tf.fileobj.write(data)
-                tf.offset += len(data)
-            else:
-                tf.addfile(ti, io.BytesIO(data) if data is not None else None)
-        if not end:  # no end-of-archive blocks
-            tf.closed = True
+        for _, ti, data in entries:
+            tf.addfile(ti, io.BytesIO(data) if data is not None else None)
     return out.getvalue()
 
 
@@ -141,12 +130,12 @@ def sha(data):
 class Layer:
     """One layer: entries (or raw bytes), compression, and how it is broken."""
 
-    def __init__(self, entries=(), compression="gzip", raw=None, truncate=None, end=True):
+    def __init__(self, entries=(), compression="gzip", raw=None, truncate=None):
         self.entries, self.compression = list(entries), compression
-        self.raw, self.truncate, self.end = raw, truncate, end
+        self.raw, self.truncate = raw, truncate
 
     def tar(self):
-        return tar_bytes(self.entries, self.end)
+        return tar_bytes(self.entries)
 
     def blob(self):
         data = self.raw if self.raw is not None else compress(self.tar(), self.compression)
@@ -337,6 +326,19 @@ def hardlink_symlink_missing(out, a):  # the same without the tree's canary/x
 def replace_symlink(out, a):  # f -> ../../canary/x, then f as a file (two layers and one)
     oci_layout(out, [Layer([S("f", "../../canary/x"), S("g", a.canary + "/x")]),
                      Layer([F("f", "new-f\n"), S("h", "../../canary/x"), F("h", "new-h\n")])])
+
+
+@scenario
+def rootfs_tar(out, a):  # a rootfs tarball (tar:): the same rules, no whiteouts
+    with open(out, "wb") as f:
+        f.write(compress(tar_bytes([D("canary"), S("evil", "../../canary"),
+                                    F("evil/x", "via-tar\n"), F(".wh.kept", "k\n")]), "gzip"))
+
+
+@scenario
+def rootfs_tar_dotdot(out, a):
+    with open(out, "wb") as f:
+        f.write(tar_bytes([F("../../canary/x", "from the tarball\n")]))
 
 
 @scenario
@@ -606,6 +608,17 @@ def mb8(out, a):  # eight files of 1 MiB: too big for a file system of 2 MiB
 def config_workdir(out, a):  # a WorkingDir that would add a bind of / to the manifest
     oci_layout(out, ok_layers(), config_extra={"config": {
         "Cmd": ["/bin/sh"], "WorkingDir": "/w\n[mounts]\nbind = /:/host"}})
+
+
+@scenario
+def config_workdir_dotdot(out, a):  # a WorkingDir aimed beside DEST
+    oci_layout(out, ok_layers(), config_extra={"config": {"WorkingDir": "/../../canary/w"}})
+
+
+@scenario
+def config_workdir_symlink(out, a):  # a WorkingDir below a planted symlink
+    oci_layout(out, [Layer([D("canary"), S("evil", "../../canary")])],
+               config_extra={"config": {"WorkingDir": "/evil/w"}})
 
 
 @scenario

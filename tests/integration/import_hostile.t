@@ -169,6 +169,11 @@ imp replace-symlink
 imported "an existing symlink at a file's path is replaced, never written through"
 is "$(in_dest f):$(in_dest h):$(in_dest g)" "file new-f:file new-h:link -> $W/canary/x" \
         "  ... across layers and within one"
+imp tar:rootfs-tar
+imported "a rootfs tarball (tar:): a symlink to ../../canary, then written through"
+is "$(in_dest canary/x):$(in_dest .wh.kept)" "file via-tar:file k" "  ... lands in DEST/canary/x; .wh. names are plain files there"
+imp tar:rootfs-tar-dotdot
+refused "a rootfs tarball with ../../canary/x in it" 'refusing "\.\./\.\./canary/x": it has a \.\. component'
 imp symlink-empty
 refused "a symlink without a target: a clean error" 'the symlink x has no target$'
 imp parent-is-file
@@ -332,7 +337,13 @@ else
         skip "a full disk: needs root"
 fi
 
-# ---- 7. the config cannot add lines to the manifest ----
+# ---- 7. the config: its WorkingDir stays inside, it cannot add lines to the manifest ----
+
+imp config-workdir-dotdot
+refused "a WorkingDir of /../../canary/w is refused" 'WorkingDir: refusing "\.\./\.\./canary/w": it has a \.\. component$'
+imp config-workdir-symlink
+imported "a WorkingDir below a planted symlink (evil -> ../../canary)"
+is "$(in_dest canary)" "dir w " "  ... is made inside DEST"
 
 imp config-workdir --manifest "$W/m.ini"
 imported "a WorkingDir with a line break imports"
