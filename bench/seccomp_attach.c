@@ -4,6 +4,7 @@
  *   seccomp_attach attach ROUNDS PROFILE.ini   attach time of each program, interleaved
  *   seccomp_attach loop ROUNDS PROFILE.ini     an allowed call in a loop, with and without
  *   seccomp_attach custom ROUNDS FILE.ini      compile (embedded name table) + attach
+ *   seccomp_attach builtin ROUNDS NAME...      attach time of embedded programs, interleaved
  *
  * Programs for PROFILE.ini: qrun's compiler; libseccomp's default output and
  * its binary tree (SCMP_FLTATR_CTL_OPTIMIZE=2), each for x86_64 alone and with
@@ -276,10 +277,46 @@ static int custom_bench(unsigned rounds, const char *path)
         return 0;
 }
 
+/* The programs embedded in qrun (build.sh's tables), by name, interleaved;
+ * ratios are to the first one named. */
+static int builtin_bench(unsigned rounds, int n, char **names)
+{
+        struct variant v[8];
+        if (n > 8)
+                return fprintf(stderr, "at most 8 programs\n"), 2;
+        for (int i = 0; i < n; i++) {
+                unsigned b = 0;
+                while (b < sc_builtin_count && strcmp(sc_builtins[b].name, names[i]))
+                        b++;
+                if (b == sc_builtin_count)
+                        return fprintf(stderr, "no built-in program %s\n", names[i]), 2;
+                v[i] = (struct variant){names[i], (struct sock_filter *)sc_builtins[b].insns,
+                                        sc_builtins[b].len, calloc(rounds, sizeof(double))};
+        }
+        for (unsigned r = 0; r < rounds + 20; r++)
+                for (int i = 0; i < n; i++) {
+                        double t = time_attach(v[i].insns, v[i].len);
+                        if (t < 0)
+                                return fprintf(stderr, "attach of %s failed\n", v[i].name), 2;
+                        if (r >= 20) /* warm-up */
+                                v[i].samples[r - 20] = t;
+                }
+        printf("| program | instructions | median µs | p10 µs | p90 µs | ratio to %s |\n", names[0]);
+        printf("|---|---:|---:|---:|---:|---:|\n");
+        qsort(v[0].samples, rounds, sizeof(double), cmp_double);
+        double base = v[0].samples[rounds / 2];
+        for (int i = 0; i < n; i++)
+                row(v[i].name, v[i].len, v[i].samples, rounds, base);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
+        if (argc >= 4 && !strcmp(argv[1], "builtin"))
+                return builtin_bench((unsigned)atoi(argv[2]), argc - 3, argv + 3);
         if (argc != 4) {
-                fprintf(stderr, "usage: seccomp_attach attach|loop|custom ROUNDS PROFILE.ini\n");
+                fprintf(stderr, "usage: seccomp_attach attach|loop|custom ROUNDS PROFILE.ini\n"
+                                "       seccomp_attach builtin ROUNDS NAME...\n");
                 return 2;
         }
         unsigned rounds = (unsigned)atoi(argv[2]);

@@ -581,6 +581,8 @@ else
         run_import --squashfs "oci:$L:v3" "$OUTDIR/img.sqfs"
         is "$RC:$OUT:$ERR" "0::" "--squashfs: imported, nothing printed"
         is "$(head -c 4 "$OUTDIR/img.sqfs")" "hsqs" "DEST is a SquashFS file (magic hsqs)"
+        like "$(unsquashfs -s "$OUTDIR/img.sqfs" 2>&1)" "Compression zstd" \
+                "--squashfs compresses with zstd (twice as fast to read back as gzip)"
         listing=$(unsquashfs -l "$OUTDIR/img.sqfs" 2>&1)
         like "$listing" "squashfs-root/data/opq2/new" "unsquashfs lists the image's files"
         ! printf '%s\n' "$listing" | grep -q 'squashfs-root/data/gone'
