@@ -42,12 +42,15 @@
 #define LL_TRUNCATE    (1ULL << 14) /* ABI 3 */
 #define LL_IOCTL_DEV   (1ULL << 15) /* ABI 5 */
 
+#define LL_NET_BIND_TCP    (1ULL << 0) /* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ULL << 1) /* ABI 4 */
+
 #define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
 #define LL_SCOPE_SIGNAL               (1ULL << 1) /* ABI 6 */
 
 struct ll_ruleset_attr {
         uint64_t handled_access_fs;
-        uint64_t handled_access_net; /* ABI 4; qrun leaves the network alone */
+        uint64_t handled_access_net; /* ABI 4; [landlock] leaves the network alone */
         uint64_t scoped;             /* ABI 6 */
 };
 
@@ -252,4 +255,22 @@ void landlock_apply(const struct landlock_config *l)
         close(ruleset);
         verbose_step("landlock", started, "ABI %d, %zu path rules%s", abi, l->nrules,
                      abi >= 6 ? ", abstract unix sockets and signals scoped" : "");
+}
+
+int landlock_deny_all(void)
+{
+        int abi = landlock_abi();
+        if (abi < 0)
+                return errno = -abi, -1;
+        struct ll_ruleset_attr attr = {
+            .handled_access_fs = landlock_handled_rights(abi),
+            .handled_access_net = abi >= 4 ? LL_NET_BIND_TCP | LL_NET_CONNECT_TCP : 0,
+            .scoped = abi >= 6 ? LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL : 0,
+        };
+        int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+        if (ruleset < 0)
+                return -1;
+        long r = syscall(SYS_landlock_restrict_self, ruleset, 0);
+        close_keep_errno(ruleset);
+        return r < 0 ? -1 : 0;
 }

@@ -47,4 +47,10 @@ bool landlock_check(const struct config *cfg, struct diag *d);
 /* Restricts the calling process (the command, after no_new_privs). */
 void landlock_apply(const struct landlock_config *l);
 
+/* Takes from the calling process (after no_new_privs) every right Landlock
+ * can take: opening any path, TCP bind and connect, signals and abstract unix
+ * sockets beyond its domain; descriptors already open keep working. -1 with
+ * errno (ENOSYS, EOPNOTSUPP: no Landlock). */
+int landlock_deny_all(void);
+
 #endif

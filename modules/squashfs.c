@@ -2,6 +2,7 @@
 #include "squashfs.h"
 #include "common.h"
 #include "config.h"
+#include "landlock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -171,8 +172,22 @@ _Noreturn static void serve(sqfs_ll *ll, int fuse)
         _exit(0);
 }
 
+/* Squashfuse parses the image, which may come from anyone, in a process that
+ * is not chrooted: once the image and /dev/fuse are open, Landlock takes every
+ * path from it (and TCP, and signals beyond itself), so that a parser bug
+ * cannot reach the user's files. A kernel without Landlock only loses this
+ * second line; any other refusal ends the launch. -1 with f. */
+static int confine_server(struct failure *f)
+{
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return failure(f, "prctl(PR_SET_NO_NEW_PRIVS) for the FUSE server");
+        if (landlock_deny_all() < 0 && errno != ENOSYS && errno != EOPNOTSUPP)
+                return failure(f, "Landlock for the FUSE server");
+        return 0;
+}
+
 /* The server: the image opened (a bad one is reported, never served), then
- * the mount made and handed over, then the requests served. */
+ * the mount made and confined, handed over, then the requests served. */
 _Noreturn static void server_main(const struct config *cfg, int sock, pid_t monitor)
 {
         struct failure f;
@@ -192,8 +207,10 @@ _Noreturn static void server_main(const struct config *cfg, int sock, pid_t moni
                 failure(&f, "unshare(CLONE_NEWNS) for the FUSE server");
         else if ((fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC)) < 0) /* inside the userns */
                 failure(&f, "/dev/fuse");
-        else
-                mnt = make_mount(fuse, &f);
+        else if ((mnt = make_mount(fuse, &f)) >= 0 && confine_server(&f) < 0) {
+                close(mnt);
+                mnt = -1;
+        }
         send_mount(sock, mnt, &f);
         if (mnt < 0)
                 _exit(EXIT_QRUN_FAILED);

@@ -49,12 +49,21 @@ $user_id" "uid = self: the image's files are owned by the user the command runs 
         "${CMD[@]}" >"$T/killed.out" 2>&1 </dev/null &
         qrun_pid=$!
         wait_for "$T/killed.out" ready
+        # The server: the child of qrun that is not in the container's pid namespace.
+        server=
+        for child in $(pgrep -P "$qrun_pid"); do
+                [ "$(readlink "/proc/$child/ns/pid")" = "$(readlink "/proc/$qrun_pid/ns/pid")" ] && server=$child
+        done
+        is "$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$server/status" 2>&1)" "1" \
+                "the FUSE server runs with no_new_privs (it is confined by Landlock too)"
+        ! as_user cat "/proc/$server/environ" >/dev/null 2>&1
+        ok $? "the FUSE server is not dumpable: even its own user cannot read its memory or environ"
         kill -9 "$qrun_pid"
         wait "$qrun_pid" 2>/dev/null
         wait_while test_processes
         is "$(test_processes | wc -l)" "0" "SIGKILL of qrun: the container and the FUSE server are gone"
 else
-        for _ in 1 2 3 4 5 6 7 8 9 10; do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
+        for _ in $(seq 12); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
 fi
 
 # Refusals, before anything runs.
