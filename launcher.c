@@ -133,16 +133,10 @@ int main(int argc, char **argv)
         leak_check_now();
         uint64_t step = step_start();
         signals_block();
-        if (cfg.rootfs.kind == ROOTFS_SQUASHFS) {
-                /* The image's FUSE server needs the user namespace but must
-                 * stay out of the container's pid namespace: it is started
-                 * between the two. */
-                userns_create(&cfg.user, 0);
-                squashfs_start(&cfg);
-                namespaces_unshare(&cfg.ns);
-        } else {
-                userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns));
-        }
+        if (cfg.rootfs.kind == ROOTFS_SQUASHFS)
+                squashfs_start(&cfg); /* the image's shared server, outside our namespaces */
+        step = step_start();
+        userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns));
         verbose_step("userns", step, "user namespace%s%s%s%s, id maps written",
                      cfg.ns.pid ? " + pid" : "", cfg.ns.ipc ? " + ipc" : "",
                      cfg.ns.uts ? " + uts" : "", cfg.ns.net ? " + net" : "");

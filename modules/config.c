@@ -10,6 +10,7 @@ void config_init(struct config *cfg)
 {
         *cfg = (struct config){0};
         cfg->rootfs.fd = -1;
+        cfg->rootfs.linger_ms = 30000; /* back-to-back launches share the image's cache */
         cfg->ns = (struct ns_config){.pid = true, .ipc = true, .uts = true, .net = false};
         cfg->process.cwd = xstrdup("/");
         cfg->seccomp.profile = xstrdup("default");

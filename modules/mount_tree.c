@@ -332,6 +332,12 @@ static int mount_overlay(int lower, const struct overlay_config *o)
         return mnt;
 }
 
+static void attach_on_slash(int mnt, const char *what)
+{
+        if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                fail("mounts", errno, "move_mount of %s onto /", what);
+}
+
 /* The new root: the rootfs directory or the SquashFS image, under the
  * overlay if there is one, attached on top of "/" in this mount namespace.
  * Host paths stay reachable beneath it (binds are looked up by path) until
@@ -340,10 +346,14 @@ static int mount_root(const struct config *cfg)
 {
         const struct rootfs_config *r = &cfg->rootfs;
         int root = r->kind == ROOTFS_SQUASHFS ? squashfs_receive() : clone_rootfs_dir(r);
-        if (r->overlay.kind != OVERLAY_NONE)
+        /* Attached before the overlay is made: overlayfs takes a layer only
+         * from a mount namespace of ours, and the image's mount is a clone
+         * from its server's (EPERM while detached). */
+        attach_on_slash(root, r->path);
+        if (r->overlay.kind != OVERLAY_NONE) {
                 root = mount_overlay(root, &r->overlay);
-        if (syscall(SYS_move_mount, root, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                fail("mounts", errno, "move_mount of the new root onto /");
+                attach_on_slash(root, "the overlay");
+        }
         return root;
 }
 

@@ -64,6 +64,8 @@ static const struct key_def rootfs_keys[] = {
      .hint = "use / to run on the host root"},
     {"overlay", KEY_CUSTOM, .loc = CFG(rootfs.overlay.loc), .parse = parse_overlay,
      .print = print_overlay},
+    {"linger", KEY_DURATION, .offset = CFG(rootfs.linger_ms), .loc = CFG(rootfs.linger_loc),
+     .unset = "30s (a SquashFS image's server outlives its last launch by this)"},
 };
 
 static bool validate_rootfs(const struct config *cfg, struct diag *d)
@@ -174,6 +176,11 @@ bool rootfs_open(struct rootfs_config *r, struct diag *d)
 bool rootfs_check(const struct config *cfg, struct diag *d)
 {
         const struct rootfs_config *r = &cfg->rootfs;
+        if (r->kind != ROOTFS_SQUASHFS && r->linger_loc.file)
+                return diag_error_at(d, r->linger_loc,
+                                     "only a SquashFS image has a server to keep: %s is a "
+                                     "directory",
+                                     r->path);
         if (r->kind != ROOTFS_SQUASHFS || r->fd < 0)
                 return true;
         if (!cfg->ns.pid)

@@ -29,6 +29,8 @@ struct rootfs_config {
         char *path; /* absolute; "/" means the host root (no chroot) */
         struct loc path_loc;
         struct overlay_config overlay;
+        uint64_t linger_ms; /* a SquashFS image's server outlives its last launch by this */
+        struct loc linger_loc;
         /* Resolved: what path is, a descriptor opened once (O_PATH of the
          * directory, or the image opened for reading) and its identity. */
         enum rootfs_kind kind;

@@ -4,19 +4,34 @@
 #include "config.h"
 #include "landlock.h"
 
+#include "userns.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/mount.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
 
 /* ll.h brings FUSE_USE_VERSION (32) as squashfuse was built; it declares a
  * function without a prototype, hence the pragma. */
@@ -25,11 +40,12 @@
 #include <squashfuse/ll.h>
 #pragma GCC diagnostic pop
 
-/* The server, as the monitor and the container's first process know it. */
-static pid_t server_pid = -1;
-static int container_end = -1; /* the socket end the container receives on */
+/* The launch's side: its connection to the image's server (held until the
+ * container has exited: the server counts connections) and the mount. */
+static int connection = -1;
+static int image_mount = -1;
 
-/* What the server sends when it cannot make the mount: why. */
+/* What the server sends when it cannot make the mount (or start): why. */
 struct server_failure {
         int err;
         char what[480];
@@ -81,9 +97,23 @@ int __wrap_fuse_reply_entry(fuse_req_t req, const struct fuse_entry_param *e)
         return __real_fuse_reply_entry(req, &entry);
 }
 
+/* The image never changes under a server (a rewritten image gets a server of
+ * its own), so what a file or a directory listing put in the kernel's cache
+ * stays valid: every launch after the first finds it there. */
+int __real_fuse_reply_open(fuse_req_t req, const struct fuse_file_info *fi);
+int __wrap_fuse_reply_open(fuse_req_t req, const struct fuse_file_info *fi);
+
+int __wrap_fuse_reply_open(fuse_req_t req, const struct fuse_file_info *fi)
+{
+        struct fuse_file_info kept = *fi;
+        kept.keep_cache = 1;
+        kept.cache_readdir = 1;
+        return __real_fuse_reply_open(req, &kept);
+}
+
 /* ---- the server's side ---- */
 
-/* Sends the mount, or the reason there is none, to the container. */
+/* Sends a mount, or the reason there is none, on sock. */
 static void send_mount(int sock, int mnt, const struct failure *why)
 {
         struct server_failure f = {mnt < 0 ? errno : 0, ""};
@@ -118,7 +148,7 @@ static int make_mount(int fuse, struct failure *f)
 {
         char fd[16], uid[16], gid[16];
         snprintf(fd, sizeof(fd), "%d", fuse);
-        owner_uid = geteuid(); /* as the container sees itself */
+        owner_uid = geteuid(); /* 0 in the server's namespace: the user, outside */
         owner_gid = getegid();
         snprintf(uid, sizeof(uid), "%u", (unsigned)owner_uid);
         snprintf(gid, sizeof(gid), "%u", (unsigned)owner_gid);
@@ -158,25 +188,12 @@ static const struct fuse_lowlevel_ops operations = {
     .create = sqfs_ll_op_create,
 };
 
-/* Serves the image on the mounted device until the mount is gone. */
-_Noreturn static void serve(sqfs_ll *ll, int fuse)
-{
-        char *argv[] = {"qrun-squashfs", NULL};
-        struct fuse_args args = FUSE_ARGS_INIT(1, argv);
-        char device[32];
-        snprintf(device, sizeof(device), "/dev/fd/%d", fuse); /* already mounted: use this fd */
-        struct fuse_session *se = fuse_session_new(&args, &operations, sizeof(operations), ll);
-        if (!se || fuse_session_mount(se, device) != 0)
-                _exit(EXIT_QRUN_FAILED);
-        fuse_session_loop(se); /* returns when the container's mount namespace is gone */
-        _exit(0);
-}
-
 /* Squashfuse parses the image, which may come from anyone, in a process that
- * is not chrooted: once the image and /dev/fuse are open, Landlock takes every
- * path from it (and TCP, and signals beyond itself), so that a parser bug
- * cannot reach the user's files. A kernel without Landlock only loses this
- * second line; any other refusal ends the launch. -1 with f. */
+ * is not chrooted: once the image, /dev/fuse, its socket and its lock are
+ * open, Landlock takes every path from it (and TCP, and signals beyond
+ * itself), so that a parser bug cannot reach the user's files. A kernel
+ * without Landlock only loses this second line; any other refusal ends the
+ * launch. -1 with f. */
 static int confine_server(struct failure *f)
 {
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -186,93 +203,485 @@ static int confine_server(struct failure *f)
         return 0;
 }
 
-/* The server: the image opened (a bad one is reported, never served), then
- * the mount made and confined, handed over, then the requests served. */
-_Noreturn static void server_main(const struct config *cfg, int sock, pid_t monitor)
+/* ---- one server per image, shared ----
+ *
+ * Every launch from an image used to mount it anew, so the kernel kept no page
+ * of it between launches and each one read and decompressed again what its
+ * command touched (python3 -c pass: 60 ms). Now the user's launches from one
+ * image share one server and one FUSE mount, whose page cache stays warm: the
+ * server hands each launch a clone of its mount (open_tree), counts the
+ * launches connected to it, and ends once none has been for the longest
+ * linger they asked for. It lives in a user and mount namespace of its own,
+ * detached from any launch (so that it can outlive them); it is found
+ * through a socket in the user's private runtime directory, named after the
+ * image file's identity (a changed image gets a new server). A lock file
+ * orders the launches that find no server, and a server that ends. */
+
+struct server {
+        struct fuse_session *se;
+        struct fuse_buf buf;
+        int mnt, lock;
+        uint64_t linger_ms, idle_since;
+        struct pollfd *fds; /* [0]: /dev/fuse, [1]: the listening socket, then launches */
+        size_t nfds, cap;
+};
+
+static uint64_t now_ms(void)
 {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static void add_fd(struct server *s, int fd)
+{
+        if (s->nfds == s->cap) {
+                s->cap = s->cap ? s->cap * 2 : 16;
+                s->fds = xrealloc(s->fds, s->cap * sizeof(*s->fds));
+        }
+        s->fds[s->nfds++] = (struct pollfd){fd, POLLIN, 0};
+}
+
+/* A launch connected: if it is the user's, it gets a clone of the mount (the
+ * clone's page cache is the mount's) and is counted until it hangs up. */
+static void accept_launch(struct server *s)
+{
+        int c = accept4(s->fds[1].fd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+                return;
+        struct ucred peer;
+        socklen_t len = sizeof(peer);
+        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0 || peer.uid != getuid()) {
+                close(c);
+                return;
+        }
         struct failure f;
-        char image[32];
-        int fuse = -1, mnt = -1;
-        /* Gone with qrun, even on SIGKILL; not traceable by the container's
-         * processes, which run as the same user. */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != monitor)
-                _exit(EXIT_QRUN_FAILED);
-        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        snprintf(image, sizeof(image), "/proc/self/fd/%d", cfg->rootfs.fd); /* the file checked */
-        sqfs_ll *ll = sqfs_ll_open(image, 0);
+        int clone = (int)syscall(SYS_open_tree, s->mnt, "",
+                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        if (clone < 0)
+                failure(&f, "open_tree of the image's mount");
+        send_mount(c, clone, &f);
+        if (clone < 0) {
+                close(c);
+                return;
+        }
+        close(clone);
+        add_fd(s, c);
+}
+
+/* A launch's message (the linger it asks for) or its hang-up. */
+static void launch_event(struct server *s, size_t i)
+{
+        uint32_t linger;
+        ssize_t n = recv(s->fds[i].fd, &linger, sizeof(linger), MSG_DONTWAIT);
+        if (n == (ssize_t)sizeof(linger)) {
+                if (linger > s->linger_ms)
+                        s->linger_ms = linger;
+                return;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        close(s->fds[i].fd);
+        s->fds[i] = s->fds[--s->nfds];
+        if (s->nfds == 2)
+                s->idle_since = now_ms();
+}
+
+/* Ends the server if no launch is starting one (it holds the lock, and may be
+ * about to connect here) and none has connected meanwhile. The socket file
+ * stays: connecting to it is refused from now on, and the next launch under
+ * the lock replaces it. */
+static bool may_end(struct server *s)
+{
+        if (flock(s->lock, LOCK_EX | LOCK_NB) < 0)
+                return false;
+        struct pollfd p = {s->fds[1].fd, POLLIN, 0};
+        if (poll(&p, 1, 0) > 0) {
+                flock(s->lock, LOCK_UN);
+                return false;
+        }
+        close(s->fds[1].fd);
+        return true;
+}
+
+/* One FUSE request; the server ends if the connection was aborted. */
+static void fuse_request(struct server *s)
+{
+        int res = fuse_session_receive_buf(s->se, &s->buf);
+        if (res == -EINTR || res == -EAGAIN)
+                return;
+        if (res <= 0)
+                _exit(res == 0 ? 0 : EXIT_QRUN_FAILED);
+        fuse_session_process_buf(s->se, &s->buf);
+}
+
+_Noreturn static void serve(struct server *s)
+{
+        for (;;) {
+                int timeout = -1;
+                if (s->nfds == 2) { /* idle */
+                        uint64_t now = now_ms(), end = s->idle_since + s->linger_ms;
+                        if (now >= end && may_end(s))
+                                _exit(0);
+                        timeout = now >= end ? 10 : (int)(end - now > 60000 ? 60000 : end - now);
+                }
+                if (poll(s->fds, s->nfds, timeout) < 0 && errno != EINTR)
+                        _exit(EXIT_QRUN_FAILED);
+                if (s->fds[0].revents)
+                        fuse_request(s);
+                if (s->fds[1].revents & POLLIN)
+                        accept_launch(s);
+                for (size_t i = s->nfds; i-- > 2;)
+                        if (s->fds[i].revents)
+                                launch_event(s, i);
+        }
+}
+
+/* The socket launches find the server on, through the runtime directory's
+ * descriptor (no path length limit, no race on the directory's path). */
+static void socket_address(struct sockaddr_un *a, int dir, const char *name)
+{
+        *a = (struct sockaddr_un){.sun_family = AF_UNIX};
+        snprintf(a->sun_path, sizeof(a->sun_path), "/proc/self/fd/%d/%s.sock", dir, name);
+}
+
+static int listen_on(int dir, const char *name, struct failure *f)
+{
+        struct sockaddr_un a;
+        socket_address(&a, dir, name);
+        int l = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (l < 0)
+                return failure(f, "socket for the FUSE server");
+        if (bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 128) < 0) {
+                failure(f, "unable to listen on %s.sock in the runtime directory", name);
+                close_keep_errno(l);
+                return -1;
+        }
+        return l;
+}
+
+/* Everything the server needs, opened before it confines itself; -1 with f. */
+static int server_prepare(struct server *s, int image, int dir, const char *name,
+                          struct failure *f)
+{
+        char path[32], lock[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", image); /* the file checked */
+        snprintf(lock, sizeof(lock), "%s.lock", name);
+        sqfs_ll *ll = sqfs_ll_open(path, 0);
+        char *argv[] = {"qrun-squashfs", NULL};
+        struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+        int fuse, listener;
         errno = 0;
         if (!ll)
-                failure(&f, "%s: squashfuse cannot read this image", cfg->rootfs.path);
-        else if (unshare(CLONE_NEWNS) < 0) /* the mount API needs a mount namespace of ours */
-                failure(&f, "unshare(CLONE_NEWNS) for the FUSE server");
-        else if ((fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC)) < 0) /* inside the userns */
-                failure(&f, "/dev/fuse");
-        else if ((mnt = make_mount(fuse, &f)) >= 0 && confine_server(&f) < 0) {
-                close(mnt);
-                mnt = -1;
-        }
-        send_mount(sock, mnt, &f);
-        if (mnt < 0)
+                return failure(f, "squashfuse cannot read this image");
+        if (userns_unshare(0, 0, CLONE_NEWNS, f) < 0) /* the mount API needs both */
+                return -1;
+        /* Not before: a process that is not dumpable cannot write its id maps. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) /* its user cannot trace it either */
+                return failure(f, "prctl(PR_SET_DUMPABLE) for the FUSE server");
+        if ((fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC)) < 0)
+                return failure(f, "/dev/fuse");
+        if ((s->mnt = make_mount(fuse, f)) < 0)
+                return -1;
+        if ((s->lock = openat(dir, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+                return failure(f, "unable to open %s in the runtime directory", lock);
+        if ((listener = listen_on(dir, name, f)) < 0)
+                return -1;
+        char device[32];
+        snprintf(device, sizeof(device), "/dev/fd/%d", fuse); /* mounted already: use this fd */
+        s->se = fuse_session_new(&args, &operations, sizeof(operations), ll);
+        if (!s->se || fuse_session_mount(s->se, device) != 0)
+                return errno = EINVAL, failure(f, "libfuse refused the FUSE session");
+        add_fd(s, fuse);
+        add_fd(s, listener);
+        return confine_server(f);
+}
+
+/* The server inherited the argv of the launch that started it, and outlives
+ * it: in ps it shows as "qrun-squashfs IMAGE" instead, written over the argv
+ * area (/proc/self/stat's arg_start and arg_end, fields 48 and 49). */
+static void set_title(const char *image)
+{
+        char stat[1024];
+        int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, stat, sizeof(stat) - 1);
+        if (fd >= 0)
+                close(fd);
+        char *p = n > 0 ? strrchr((stat[n] = '\0', stat), ')') : NULL;
+        unsigned long start = 0, end = 0;
+        for (int field = 2; p && field < 48; field++) /* p is at the end of field 2 */
+                p = strchr(p + 1, ' ');
+        if (!p || sscanf(p, " %lu %lu", &start, &end) != 2 || end <= start)
+                return;
+        char *area = (char *)start;
+        size_t size = end - start;
+        memset(area, 0, size);
+        snprintf(area, size, "qrun-squashfs %s", image);
+}
+
+/* The server process: detached from the launch that started it (no stdio of
+ * its, no signals from its terminal, no cwd pinning its file system), then
+ * prepared, then reports to the launch waiting on ready, then serves. */
+_Noreturn static void server_main(int image, const char *path, int dir, const char *name,
+                                  int ready, uint64_t linger_ms)
+{
+        sigset_t all;
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+            chdir("/") < 0)
                 _exit(EXIT_QRUN_FAILED);
-        close(mnt);
-        close(sock);
-        serve(ll, fuse);
+        close(null);
+        prctl(PR_SET_NAME, "qrun-squashfs", 0, 0, 0);
+        set_title(path);
+        struct server s = {.linger_ms = linger_ms, .mnt = -1, .lock = -1};
+        struct failure f;
+        int ok = server_prepare(&s, image, dir, name, &f);
+        struct server_failure r = {ok < 0 ? (errno ? errno : EINVAL) : 0, ""};
+        if (ok < 0)
+                snprintf(r.what, sizeof(r.what), "%.470s", f.what);
+        if (write(ready, &r, sizeof(r)) != (ssize_t)sizeof(r) || ok < 0)
+                _exit(EXIT_QRUN_FAILED);
+        close(ready);
+        close(dir);
+        s.idle_since = now_ms();
+        serve(&s);
 }
 
-void squashfs_start(const struct config *cfg)
+/* ---- the launch's side ---- */
+
+/* The user's private directory for image servers: $XDG_RUNTIME_DIR/qrun when
+ * that is the user's (su and sudo often pass on another user's), else
+ * /tmp/qrun-UID; a directory of the user's that nobody else may enter, or an
+ * error (someone else's /tmp/qrun-UID must not hand us a rootfs). */
+static int runtime_dir(struct failure *f)
 {
-        uint64_t started = step_start();
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                fail("squashfs", errno, "socketpair for the FUSE server");
-        pid_t monitor = getpid();
-        server_pid = fork();
-        if (server_pid < 0)
-                fail("squashfs", errno, "unable to fork the FUSE server");
-        if (server_pid == 0) {
-                close(sv[0]);
-                server_main(cfg, sv[1], monitor);
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        char path[4096];
+        struct stat st;
+        if (xdg && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
+            st.st_uid == getuid())
+                snprintf(path, sizeof(path), "%s/qrun", xdg);
+        else
+                snprintf(path, sizeof(path), "/tmp/qrun-%u", (unsigned)getuid());
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                return failure(f, "unable to create %s", path);
+        int dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir < 0 || fstat(dir, &st) < 0)
+                return failure(f, "%s", path);
+        if (st.st_uid != getuid() || (st.st_mode & 077)) {
+                close(dir);
+                errno = EPERM;
+                return failure(f, "%s is not a private directory of yours (owner %u, mode %04o): "
+                                  "remove it, or set XDG_RUNTIME_DIR",
+                               path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
         }
-        close(sv[1]);
-        container_end = sv[0];
-        verbose_step("squashfs", started, "FUSE server %d for %s", (int)server_pid,
-                     cfg->rootfs.path);
+        return dir;
 }
 
-int squashfs_receive(void)
+/* The server's name: the image file's identity (FNV-1a of device, inode,
+ * size and times), so that a rewritten image gets a server of its own. */
+static void server_name(int image, char *name, size_t size)
 {
-        struct server_failure f = {0};
+        struct stat st = {0};
+        fstat(image, &st);
+        uint64_t id[] = {st.st_dev,          st.st_ino,          (uint64_t)st.st_size,
+                         st.st_mtim.tv_sec,  st.st_mtim.tv_nsec, st.st_ctim.tv_sec,
+                         st.st_ctim.tv_nsec};
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (size_t i = 0; i < sizeof(id); i++) {
+                h ^= ((const unsigned char *)id)[i];
+                h *= 0x100000001b3ULL;
+        }
+        snprintf(name, size, "sqfs-%016" PRIx64, h);
+}
+
+/* The mount the server sends on c, or -1 with f (*absent: the server hung up
+ * without an answer, as one that is ending does). */
+static int receive_mount(int c, bool *absent, struct failure *f)
+{
+        struct server_failure r = {0};
         char control[CMSG_SPACE(sizeof(int))];
-        struct iovec iov = {&f, sizeof(f)};
+        struct iovec iov = {&r, sizeof(r)};
         struct msghdr msg = {.msg_iov = &iov,
                              .msg_iovlen = 1,
                              .msg_control = control,
                              .msg_controllen = sizeof(control)};
         ssize_t n;
-        while ((n = recvmsg(container_end, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        while ((n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
                 ;
-        if (n < 0)
-                fail("squashfs", errno, "recvmsg from the FUSE server");
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        if (n == 0)
-                fail("squashfs", 0, "the FUSE server ended before it mounted the image");
-        if (!c || c->cmsg_type != SCM_RIGHTS) {
-                f.what[sizeof(f.what) - 1] = '\0';
-                fail("squashfs", f.err, "%s", f.what);
+        if (n <= 0) {
+                *absent = n == 0 || errno == ECONNRESET;
+                if (n == 0)
+                        errno = ECONNRESET;
+                return failure(f, "the FUSE server hung up");
+        }
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        if (!cm || cm->cmsg_type != SCM_RIGHTS) {
+                r.what[sizeof(r.what) - 1] = '\0';
+                errno = r.err;
+                return failure(f, "%s", r.what);
         }
         int mnt;
-        memcpy(&mnt, CMSG_DATA(c), sizeof(int));
-        close(container_end);
+        memcpy(&mnt, CMSG_DATA(cm), sizeof(int));
         return mnt;
+}
+
+/* Connects to the image's server: the clone of its mount, and `connection`
+ * set; -1 with f (*absent: no server answers there, none yet or one ending). */
+static int connect_server(int dir, const char *name, uint32_t linger_ms, bool *absent,
+                          struct failure *f)
+{
+        struct sockaddr_un a;
+        socket_address(&a, dir, name);
+        *absent = false;
+        int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (c < 0)
+                return failure(f, "socket to reach the FUSE server");
+        struct ucred peer;
+        socklen_t len = sizeof(peer);
+        int mnt = -1;
+        if (connect(c, (struct sockaddr *)&a, sizeof(a)) < 0) {
+                *absent = errno == ENOENT || errno == ECONNREFUSED;
+                failure(f, "unable to reach the FUSE server on %s.sock", name);
+        } else if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0) {
+                failure(f, "SO_PEERCRED of the FUSE server");
+        } else if (peer.uid != getuid()) {
+                errno = EPERM;
+                failure(f, "%s.sock is served by uid %u, not by you", name, (unsigned)peer.uid);
+        } else if ((mnt = receive_mount(c, absent, f)) >= 0) {
+                /* Counted from now on; the linger asked for may be longer. */
+                send(c, &linger_ms, sizeof(linger_ms), MSG_NOSIGNAL);
+                connection = c;
+                return mnt;
+        }
+        close_keep_errno(c);
+        return -1;
+}
+
+/* Closes every descriptor but the n in keep. */
+static void close_all_but(int *keep, size_t n)
+{
+        for (size_t i = 1; i < n; i++) /* ascending */
+                for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+                        int t = keep[j];
+                        keep[j] = keep[j - 1];
+                        keep[j - 1] = t;
+                }
+        unsigned from = 0;
+        for (size_t i = 0; i < n; i++) {
+                if ((unsigned)keep[i] > from)
+                        syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
+                from = (unsigned)keep[i] + 1;
+        }
+        syscall(SYS_close_range, from, ~0U, 0);
+}
+
+/* Starts a server, detached (a new session, then a second fork: it belongs
+ * to no launch), and waits until it serves or says why it cannot; -1 with f. */
+static int spawn_server(int image, const char *path, int dir, const char *name,
+                        uint64_t linger_ms, struct failure *f)
+{
+        int ready[2];
+        if (pipe2(ready, O_CLOEXEC) < 0)
+                return failure(f, "pipe for the FUSE server");
+        pid_t pid = fork();
+        if (pid == 0) {
+                int keep[] = {image, dir, ready[1]};
+                close_all_but(keep, 3);
+                if (setsid() < 0 || (pid = fork()) != 0)
+                        _exit(pid < 0);
+                server_main(image, path, dir, name, ready[1], linger_ms);
+        }
+        close(ready[1]);
+        if (pid < 0) {
+                close_keep_errno(ready[0]);
+                return failure(f, "unable to fork the FUSE server");
+        }
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        struct server_failure r;
+        ssize_t n;
+        while ((n = read(ready[0], &r, sizeof(r))) < 0 && errno == EINTR)
+                ;
+        close(ready[0]);
+        if (n != (ssize_t)sizeof(r))
+                return errno = EPIPE, failure(f, "the FUSE server ended before it was ready");
+        r.what[sizeof(r.what) - 1] = '\0';
+        if (r.err)
+                return errno = r.err, failure(f, "%s", r.what);
+        return 0;
+}
+
+/* No server answered: under the image's lock (launches that find none at once
+ * start one between them), asks again, else replaces the socket of a server
+ * that ended and starts one. The clone of its mount, or -1 with f. */
+static int start_server(const struct rootfs_config *r, int dir, const char *name,
+                        uint32_t linger_ms, bool *started, struct failure *f)
+{
+        char lock[64], sock[64];
+        snprintf(lock, sizeof(lock), "%s.lock", name);
+        snprintf(sock, sizeof(sock), "%s.sock", name);
+        int l = openat(dir, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (l < 0)
+                return failure(f, "unable to open %s in the runtime directory", lock);
+        int mnt = -1;
+        bool absent;
+        while (flock(l, LOCK_EX) < 0 && errno == EINTR)
+                ;
+        mnt = connect_server(dir, name, linger_ms, &absent, f);
+        if (mnt < 0 && absent) {
+                if (unlinkat(dir, sock, 0) < 0 && errno != ENOENT)
+                        failure(f, "unable to remove the old %s", sock);
+                else if (spawn_server(r->fd, r->path, dir, name, linger_ms, f) == 0) {
+                        *started = true;
+                        mnt = connect_server(dir, name, linger_ms, &absent, f);
+                }
+        }
+        close_keep_errno(l); /* the lock goes with it */
+        return mnt;
+}
+
+void squashfs_start(const struct config *cfg)
+{
+        uint64_t started = step_start();
+        const struct rootfs_config *r = &cfg->rootfs;
+        uint32_t linger = r->linger_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)r->linger_ms;
+        struct failure f;
+        char name[32];
+        bool absent, new_server = false;
+        int dir = runtime_dir(&f);
+        if (dir < 0)
+                fail("squashfs", errno, "%s", f.what);
+        server_name(r->fd, name, sizeof(name));
+        image_mount = connect_server(dir, name, linger, &absent, &f);
+        if (image_mount < 0 && absent)
+                image_mount = start_server(r, dir, name, linger, &new_server, &f);
+        if (image_mount < 0)
+                fail("squashfs", errno, "%s: %s", r->path, f.what);
+        close(dir);
+        struct ucred peer = {0};
+        socklen_t len = sizeof(peer);
+        getsockopt(connection, SOL_SOCKET, SO_PEERCRED, &peer, &len);
+        verbose_step("squashfs", started, "%s FUSE server %d for %s, linger %u ms",
+                     new_server ? "started" : "shared", (int)peer.pid, r->path, linger);
+}
+
+int squashfs_receive(void)
+{
+        close(connection); /* the monitor's copy is the one the server counts */
+        connection = -1;
+        return image_mount;
 }
 
 void squashfs_stop(void)
 {
-        if (server_pid <= 0)
-                return;
-        /* The container is gone: nothing needs the image any more. */
-        kill(server_pid, SIGKILL);
-        while (waitpid(server_pid, NULL, 0) < 0 && errno == EINTR)
-                ;
-        server_pid = -1;
+        /* The container is gone: the server may end once no launch is left. */
+        if (connection >= 0)
+                close(connection);
+        if (image_mount >= 0)
+                close(image_mount);
+        connection = image_mount = -1;
 }

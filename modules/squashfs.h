@@ -1,14 +1,15 @@
 /* SquashFS images as the container's root, without a setuid helper: qrun
- * mounts FUSE itself inside its user namespace and serves the image from a
- * process of its own (squashfuse's library over libfuse's low-level loop,
- * linked in: no exec, so a launch pays a fork, not a program's start-up).
+ * mounts FUSE itself in a user namespace and serves the image from a process
+ * of its own (squashfuse's library over libfuse's low-level API, linked in:
+ * no exec, so starting a server costs a fork, not a program's start-up).
  *
- * The server is a child of the monitor, so it lives outside the container's
- * pid namespace (the command can neither see, signal nor trace it; it is not
- * dumpable either); it dies with the monitor (PR_SET_PDEATHSIG, also when qrun
- * is SIGKILLed), and the monitor ends it when the container has exited. It
- * makes the mount itself, in a mount namespace of its own, and hands the
- * detached mount to the container's first process over a socket. */
+ * One server per image and user, shared by every launch from that image, so
+ * that the kernel's cache of what was read stays warm between launches; it
+ * ends once no launch has used it for [rootfs] linger. It lives outside every
+ * container's pid namespace (the command can neither see, signal nor trace
+ * it; it is not dumpable), in a user and mount namespace of its own, confined
+ * by Landlock, and hands each launch a clone of its read-only mount over a
+ * socket in the user's private runtime directory. */
 #ifndef QRUN_SQUASHFS_H
 #define QRUN_SQUASHFS_H
 
@@ -20,15 +21,16 @@ struct config;
  * mode is 0666; some sites make it 0600). Reports at loc. */
 bool squashfs_check_fuse(struct loc loc, struct diag *d);
 
-/* In the monitor, inside the user namespace, before the container is
- * forked: starts the server for the image (cfg->rootfs.fd). */
+/* In the monitor, before the user namespace: connects to the image's server
+ * (cfg->rootfs.fd), starting one if none serves it, and receives a clone of
+ * its mount; fails with the server's reason if there is none. */
 void squashfs_start(const struct config *cfg);
 
-/* In the container's first process: the image's detached, read-only mount
- * (fails with the server's reason if it could not make one). */
+/* In the container's first process: the image's detached, read-only mount. */
 int squashfs_receive(void);
 
-/* In the monitor once the container has exited: ends and reaps the server. */
+/* In the monitor once the container has exited: hangs up on the server (which
+ * ends after the linger if no other launch uses it). */
 void squashfs_stop(void);
 
 #endif

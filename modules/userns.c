@@ -129,32 +129,40 @@ static int write_proc_file(const char *path, const char *text)
         return ok ? 0 : -1;
 }
 
-static void write_map(const char *path, const char *text)
+/* A map file not written: why, in the user's terms. */
+static int map_failure(struct failure *f, const char *path)
 {
-        if (write_proc_file(path, text) == 0)
-                return;
-        int err = errno;
-        if (err == EPERM)
-                fail("userns", err, "unable to write %s (%s)", path, explain_userns_refusal(err));
-        fail("userns", err, "unable to write %s (is /proc mounted?)", path);
+        if (errno == EPERM)
+                return failure(f, "unable to write %s (%s)", path, explain_userns_refusal(errno));
+        return failure(f, "unable to write %s (is /proc mounted?)", path);
+}
+
+int userns_unshare(uid_t inside_uid, gid_t inside_gid, int other_flags, struct failure *f)
+{
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+        if (unshare(CLONE_NEWUSER | other_flags) < 0)
+                return failure(f, "unable to create the namespaces: %s",
+                               explain_userns_refusal(errno));
+        char map[64];
+        snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)inside_uid, (unsigned)uid);
+        if (write_proc_file("/proc/self/uid_map", map) < 0)
+                return map_failure(f, "/proc/self/uid_map");
+        /* An unprivileged process may map its gid only after giving up setgroups(2). */
+        if (write_proc_file("/proc/self/setgroups", "deny") < 0)
+                return map_failure(f, "/proc/self/setgroups");
+        snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)inside_gid, (unsigned)gid);
+        if (write_proc_file("/proc/self/gid_map", map) < 0)
+                return map_failure(f, "/proc/self/gid_map");
+        return 0;
 }
 
 void userns_create(const struct user_config *u, int other_flags)
 {
-        uid_t uid = geteuid();
-        gid_t gid = getegid();
-        if (unshare(CLONE_NEWUSER | other_flags) < 0) {
-                int err = errno;
-                fail("userns", err, "unable to create the namespaces: %s",
-                     explain_userns_refusal(err));
-        }
-        char map[64];
-        snprintf(map, sizeof(map), "%u %u 1\n", u->uid == ID_ROOT ? 0 : uid, uid);
-        write_map("/proc/self/uid_map", map);
-        /* An unprivileged process may map its gid only after giving up setgroups(2). */
-        write_map("/proc/self/setgroups", "deny");
-        snprintf(map, sizeof(map), "%u %u 1\n", u->gid == ID_ROOT ? 0 : gid, gid);
-        write_map("/proc/self/gid_map", map);
+        struct failure f;
+        if (userns_unshare(u->uid == ID_ROOT ? 0 : geteuid(), u->gid == ID_ROOT ? 0 : getegid(),
+                           other_flags, &f) < 0)
+                fail("userns", errno, "%s", f.what);
 }
 
 /* ---- capabilities ---- */

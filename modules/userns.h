@@ -6,6 +6,7 @@
 #include "fail.h"
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* Which id the one mapped id appears as inside: the caller's own, or 0. */
 enum user_id { ID_SELF, ID_ROOT };
@@ -25,6 +26,10 @@ void userns_refuse_elevated_privileges(void);
 /* unshare(CLONE_NEWUSER | other_flags) in the calling process, then writes
  * uid_map, setgroups ("deny") and gid_map. Explains a disabled userns. */
 void userns_create(const struct user_config *u, int other_flags);
+
+/* The same for helpers: the caller's uid and gid appear as inside_uid and
+ * inside_gid; -1 with errno and f (what failed, a disabled userns explained). */
+int userns_unshare(uid_t inside_uid, gid_t inside_gid, int other_flags, struct failure *f);
 
 /* In the container, its root entered, with fakeroot: turns off apt's
  * privilege drop (apt checks that its setgid to _apt really happened, which

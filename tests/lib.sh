@@ -67,14 +67,25 @@ as_user() {
         "${CMD[@]}"
 }
 
+# not_reaped_by_init PIDS...: prints those of the pids that are not zombies
+# waiting for init (pid 1) to reap them, and fails if none is left. A process
+# that ended after its parent did (a SquashFS image's server, which outlives
+# the launch that started it) is init's to reap, and this VM's init reaps late:
+# such a zombie runs nothing. A zombie whose parent lives is still counted.
+not_reaped_by_init() {
+        [ $# -gt 0 ] || return 1
+        ps -o pid=,ppid=,stat= -p "$(echo "$@" | tr ' ' ,)" |
+                awk '!($3 ~ /^Z/ && $2 == 1) {print $1; n++} END {exit n == 0}'
+}
+
 # test_processes: the pids of processes the tests may have left running. As
 # root, every process of the test user (who runs nothing else); as a normal
-# user, those running qrun, the probes or a sleep.
+# user, those running qrun, the probes, a sleep or an image's server.
 test_processes() {
         if [ "$(id -u)" -eq 0 ]; then
-                pgrep -u "$QRUN_TEST_USER"
+                not_reaped_by_init $(pgrep -u "$QRUN_TEST_USER")
         else
-                pgrep -u "$(id -u)" -f "^($QRUN|/bin/qtest|/bin/escape|sleep [0-9]+( [0-9]+)?$)"
+                not_reaped_by_init $(pgrep -u "$(id -u)" -f "^($QRUN|/bin/qtest|/bin/escape|sleep [0-9]+( [0-9]+)?$|qrun-squashfs )")
         fi
 }
 
@@ -91,9 +102,9 @@ run_qrun() {
 # runs as (the test user as root, ourselves otherwise), never the whole host's.
 test_pgrep() {
         if [ "$(id -u)" -eq 0 ]; then
-                pgrep -u "$QRUN_TEST_USER" "$@"
+                not_reaped_by_init $(pgrep -u "$QRUN_TEST_USER" "$@")
         else
-                pgrep -u "$(id -u)" "$@"
+                not_reaped_by_init $(pgrep -u "$(id -u)" "$@")
         fi
 }
 

@@ -42,7 +42,7 @@ QRUN_AUX_CFLAGS=("${QRUN_BASE_CFLAGS[@]}" -O2)
 # script's hash, so a new recipe gets a new directory); the glibc builds link
 # Debian's own (tools/deps.sh test).
 # --wrap: the SquashFS server adjusts squashfuse's replies (modules/squashfs.c).
-QRUN_IMAGE_LIBS=(-Wl,--wrap=fuse_reply_attr,--wrap=fuse_reply_entry -larchive -ljansson -lnettle
+QRUN_IMAGE_LIBS=(-Wl,--wrap=fuse_reply_attr,--wrap=fuse_reply_entry,--wrap=fuse_reply_open -larchive -ljansson -lnettle
         -lsquashfuse_ll -lsquashfuse -lfuse3 -llz4 -llzo2 -lzstd -llzma -lz)
 # (The key also covers the Debian compressors' versions: their .a are copied in.)
 qrun_deps_key=$({ cat "$(dirname "${BASH_SOURCE[0]}")/build-deps.sh"

@@ -18,8 +18,10 @@ image=$T/busybox.sqfs
 mksquashfs "$ROOTFS" "$image" -noappend -quiet -all-root -no-xattrs >/dev/null
 chmod a+r "$image"
 image_sum=$(sha256sum <"$image")
-printf '[rootfs]\npath = %s\n[process]\ncommand = /bin/qtest\n' "$image" | manifest "$T/sq.ini"
-printf '[rootfs]\npath = %s\n[mounts]\nproc = true\ndev = minimal\nbind = %s:/home:ro\n' "$image" "$T/data" |
+# linger = 0: the image's server ends with the last launch (the sharing tests
+# below keep it).
+printf '[rootfs]\npath = %s\nlinger = 0\n[process]\ncommand = /bin/qtest\n' "$image" | manifest "$T/sq.ini"
+printf '[rootfs]\npath = %s\nlinger = 0\n[mounts]\nproc = true\ndev = minimal\nbind = %s:/home:ro\n' "$image" "$T/data" |
         manifest "$T/sqmounts.ini"
 mkdir -p "$T/data" && echo "host data" >"$T/data/file" && chmod -R a+rX "$T/data"
 
@@ -49,11 +51,11 @@ $user_id" "uid = self: the image's files are owned by the user the command runs 
         "${CMD[@]}" >"$T/killed.out" 2>&1 </dev/null &
         qrun_pid=$!
         wait_for "$T/killed.out" ready
-        # The server: the child of qrun that is not in the container's pid namespace.
-        server=
-        for child in $(pgrep -P "$qrun_pid"); do
-                [ "$(readlink "/proc/$child/ns/pid")" = "$(readlink "/proc/$qrun_pid/ns/pid")" ] && server=$child
-        done
+        server=$(test_pgrep -x qrun-squashfs)
+        is "$(ps -o args= -p "$server")" "qrun-squashfs $image" "the FUSE server shows as qrun-squashfs IMAGE"
+        [ "$(readlink "/proc/$server/ns/pid")" = "$(readlink "/proc/$qrun_pid/ns/pid")" ] &&
+                [ "$(readlink "/proc/$server/ns/user")" != "$(readlink "/proc/$qrun_pid/ns/user")" ]
+        ok $? "the server is outside the container's pid namespace, in a user namespace of its own"
         is "$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$server/status" 2>&1)" "1" \
                 "the FUSE server runs with no_new_privs (it is confined by Landlock too)"
         ! as_user cat "/proc/$server/environ" >/dev/null 2>&1
@@ -61,10 +63,69 @@ $user_id" "uid = self: the image's files are owned by the user the command runs 
         kill -9 "$qrun_pid"
         wait "$qrun_pid" 2>/dev/null
         wait_while test_processes
-        is "$(test_processes | wc -l)" "0" "SIGKILL of qrun: the container and the FUSE server are gone"
+        is "$(test_processes | wc -l)" "0" "SIGKILL of qrun: the container and the FUSE server (linger = 0) are gone"
 else
-        for _ in $(seq 12); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
+        for _ in $(seq 14); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
 fi
+
+# ---- one server per image, shared between launches ----
+servers() { test_pgrep -x qrun-squashfs | sort | tr '\n' ' '; }
+server_of() { sed -n 's/^qrun: squashfs .* \(started\|shared\) FUSE server \([0-9]*\) .*/\1 \2/p' "$1"; }
+if [ -n "$fuse_ok" ]; then
+        sed 's/^linger = 0$/linger = 2s/' "$T/sq.ini" | manifest "$T/shared.ini"
+        as_user "$QRUN" -v "$T/shared.ini" -- /bin/true 2>"$T/v1"
+        as_user "$QRUN" -v "$T/shared.ini" -- /bin/true 2>"$T/v2"
+        first=$(server_of "$T/v1") second=$(server_of "$T/v2")
+        is "${first%% *}:${second%% *}:${second#* }" "started:shared:${first#* }" \
+                "the second launch from the image shares the first one's server"
+        is "$(servers)" "${first#* } " "... which outlives the launch (linger = 2s)"
+        wait_while test_pgrep -x qrun-squashfs
+        is "$(servers)" "" "... and ends once no launch has used it for the linger"
+        # Launches that find no server at once start one between them.
+        for i in 1 2 3 4; do
+                as_user "$QRUN" -v "$T/shared.ini" -- /bin/sh -c 'sleep 0.3; cat /etc/hostname >/dev/null' \
+                        2>"$T/c$i" &
+        done
+        wait
+        is "$(cat "$T"/c[1-4] | server_of /dev/stdin | sort | uniq -c | awk '{print $1, $2}' | tr '\n' ' ')" \
+                "3 shared 1 started " "four launches at once: one starts the server, three share it"
+        # A server killed outright leaves its socket: the next launch replaces it.
+        kill -9 $(servers)
+        wait_while test_pgrep -x qrun-squashfs
+        run_qrun -v "$T/shared.ini" -- /bin/sh -c 'echo ok'
+        is "$RC:$OUT:$(server_of "$T/err" | cut -d' ' -f1)" "0:ok:started" "a dead server's socket is replaced by a new server"
+        # A rewritten image is another image: a server of its own.
+        old_server=$(server_of "$T/err")
+        cp "$image" "$image.new" && mv "$image.new" "$image" && chmod a+r "$image"
+        run_qrun -v "$T/shared.ini" -- /bin/true
+        new_server=$(server_of "$T/err")
+        [ "${new_server%% *}" = started ] && [ "${new_server#* }" != "${old_server#* }" ]
+        ok $? "a rewritten image gets a server of its own (was $old_server, now $new_server)"
+        wait_while test_pgrep -x qrun-squashfs
+        is "$(servers)" "" "... and both servers end after the linger"
+        # The runtime directory must be the user's alone.
+        rundir=/tmp/qrun-$user_id
+        if [ "$(id -u)" -eq 0 ]; then
+                chmod 0755 "$rundir"
+                run_qrun "$T/shared.ini" -- /bin/true
+                chmod 0700 "$rundir"
+                like "$RC:$ERR" "^125:qrun: squashfs: $rundir is not a private directory of yours \(owner $user_id, mode 0755\): remove it, or set XDG_RUNTIME_DIR" \
+                        "a runtime directory others may enter is refused, with what to do"
+        else
+                skip "needs root to open the runtime directory to others"
+        fi
+        mkdir -m 0700 "$T/xdg" && chown "$user_id" "$T/xdg"
+        as_user env XDG_RUNTIME_DIR="$T/xdg" "$QRUN" "$T/shared.ini" -- /bin/true
+        ls "$T/xdg/qrun" | grep -c '^sqfs-.*\.sock$' >"$T/socks"
+        is "$(cat "$T/socks")" "1" "with XDG_RUNTIME_DIR (the user's own), the server's socket is there"
+        wait_while test_pgrep -x qrun-squashfs
+else
+        for _ in $(seq 9); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
+fi
+printf '[rootfs]\npath = %s\nlinger = 5s\n' "$ROOTFS" | manifest "$T/dirlinger.ini"
+run_qrun "$T/dirlinger.ini" -- /bin/true
+like "$RC:$ERR" "^125:.*dirlinger.ini:3: \[rootfs\] linger: only a SquashFS image has a server to keep" \
+        "linger with a directory rootfs is refused at its line"
 
 # Refusals, before anything runs.
 run_qrun -s namespaces.pid=false "$T/sq.ini" -- /bin/true
@@ -130,7 +191,7 @@ like "$RC:$ERR" "^125:.*ov.ini:3: \[rootfs\] overlay: an overlay needs an image 
         "an overlay over the host root is refused"
 
 if [ -n "$fuse_ok" ]; then
-        printf '[rootfs]\npath = %s\noverlay = tmpfs\n[process]\ncommand = /bin/sh\n' "$image" |
+        printf '[rootfs]\npath = %s\noverlay = tmpfs\nlinger = 0\n[process]\ncommand = /bin/sh\n' "$image" |
                 manifest "$T/sqov.ini"
         run_qrun "$T/sqov.ini" -- /bin/sh -c 'echo hi >/etc/hi && cat /etc/hi && rm /bin/vi && ls /bin/vi 2>&1'
         like "$RC:$OUT" "^0:hi

@@ -9,100 +9,12 @@
 if ! img=$("$QRUN_SOURCE/tests/helper/debian-image.sh" ${QRUN_TEST_CACHE:+"$QRUN_TEST_CACHE"} 2>"$T/fixture.err"); then
         if [ "$(wc -l <"$T/fixture.err")" -eq 1 ] && grep -q '^debian-image.sh: ' "$T/fixture.err"; then
                 skip "$(sed 's/^debian-image.sh: //' "$T/fixture.err")"
-                # ---- fake root: installing packages from Debian's registry ----
-# As uid 0 with one mapped id, apt-get and dpkg fail (setgroups, seteuid,
-# chown); with [user] fakeroot = true they work. Needs Debian's mirror, which
-# test machines reach; skipped (with the reason) when it does not answer.
-mirror=${QRUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-if timeout 30 curl -fsI "$mirror/dists/bookworm/Release" >/dev/null 2>&1; then
-        apt_manifest() { # OVERLAY: the Debian tree as root, with the host's DNS
-                printf '[rootfs]\npath = %s\n%s[user]\nuid = 0\nfakeroot = true\n[mounts]\nproc = true\ndev = minimal\nbind = /etc/resolv.conf:/etc/resolv.conf:ro\nbind = %s:/debs:ro\n[process]\ncommand = /bin/sh\nenv = DEBIAN_FRONTEND=noninteractive\n' \
-                        "$T/imp/deb" "$1" "$T/debs"
-        }
-        mkdir -p "$T/debs"
-        # The .deb for dpkg -i, fetched in setup (as the test user, from the image).
-        apt_manifest $'overlay = tmpfs\n' | manifest "$T/apt.ini"
-        install='apt-get update -q >/tmp/log 2>&1 && apt-get install -y -q hello >>/tmp/log 2>&1 || { tail -n 3 /tmp/log; exit 1; }; hello'
-        run_qrun "$T/apt.ini" -- /bin/sh -c "$install"
-        is "$RC:$OUT" "0:Hello, world!" "fakeroot: apt-get update && apt-get install -y hello work, and hello runs"
-        run_qrun -s user.fakeroot=false "$T/apt.ini" -- /bin/sh -c "$install"
-        like "$RC:$OUT" "^1:.*(setgroups|seteuid|chown|Operation not permitted|Invalid argument)" \
-                "without fakeroot the same install fails (got: $(printf '%s' "$OUT" | tail -n 1))"
-        [ ! -e "$T/imp/deb/usr/bin/hello" ]
-        ok $? "the tmpfs overlay took the installed files: the tree is unchanged"
-        # dpkg -i of a .deb fetched beforehand, into the user's own tree (no overlay).
-        apt_manifest '' | manifest "$T/dpkg.ini"
-        run_qrun -s rootfs.overlay="$T/imp/changes" "$T/apt.ini" -- /bin/sh -c \
-                'cd /tmp && apt-get update -q >/dev/null 2>&1 && apt-get download -q hello >/dev/null 2>&1 && ls hello_*.deb'
-        deb=$(find "$T/imp/changes/upper/tmp" -name 'hello_*.deb' 2>/dev/null | head -n 1)
-        if [ -n "$deb" ]; then
-                cp "$deb" "$T/debs/" && chmod -R a+rX "$T/debs"
-                run_qrun -s user.fakeroot=false "$T/dpkg.ini" -- /bin/sh -c 'dpkg -i /debs/hello_*.deb 2>&1 | tail -n 1; exit 0'
-                like "$OUT" "chown|Operation not permitted|Invalid argument|error" "without fakeroot, dpkg -i fails"
-                run_qrun "$T/dpkg.ini" -- /bin/sh -c 'dpkg -i /debs/hello_*.deb >/dev/null 2>&1 && hello'
-                is "$RC:$OUT" "0:Hello, world!" "fakeroot: dpkg -i of a fetched .deb into the user's own tree, and it runs"
-                [ -x "$T/imp/deb/usr/bin/hello" ]
-                ok $? "without an overlay the package stays in the user's tree"
-        else
-                ok 1 "apt-get download hello gave no .deb"
-                skip "no .deb to install"
-                skip "no .deb to install"
-                skip "no .deb to install"
-        fi
-else
-        for _ in 1 2 3 4 5 6; do skip "Debian's mirror $mirror does not answer"; done
-fi
-
-done_testing
+                done_testing
                 exit
         fi
         ok 1 "the Debian image could not be built"
         sed 's/^/# /' "$T/fixture.err"
-        # ---- fake root: installing packages from Debian's registry ----
-# As uid 0 with one mapped id, apt-get and dpkg fail (setgroups, seteuid,
-# chown); with [user] fakeroot = true they work. Needs Debian's mirror, which
-# test machines reach; skipped (with the reason) when it does not answer.
-mirror=${QRUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-if timeout 30 curl -fsI "$mirror/dists/bookworm/Release" >/dev/null 2>&1; then
-        apt_manifest() { # OVERLAY: the Debian tree as root, with the host's DNS
-                printf '[rootfs]\npath = %s\n%s[user]\nuid = 0\nfakeroot = true\n[mounts]\nproc = true\ndev = minimal\nbind = /etc/resolv.conf:/etc/resolv.conf:ro\nbind = %s:/debs:ro\n[process]\ncommand = /bin/sh\nenv = DEBIAN_FRONTEND=noninteractive\n' \
-                        "$T/imp/deb" "$1" "$T/debs"
-        }
-        mkdir -p "$T/debs"
-        # The .deb for dpkg -i, fetched in setup (as the test user, from the image).
-        apt_manifest $'overlay = tmpfs\n' | manifest "$T/apt.ini"
-        install='apt-get update -q >/tmp/log 2>&1 && apt-get install -y -q hello >>/tmp/log 2>&1 || { tail -n 3 /tmp/log; exit 1; }; hello'
-        run_qrun "$T/apt.ini" -- /bin/sh -c "$install"
-        is "$RC:$OUT" "0:Hello, world!" "fakeroot: apt-get update && apt-get install -y hello work, and hello runs"
-        run_qrun -s user.fakeroot=false "$T/apt.ini" -- /bin/sh -c "$install"
-        like "$RC:$OUT" "^1:.*(setgroups|seteuid|chown|Operation not permitted|Invalid argument)" \
-                "without fakeroot the same install fails (got: $(printf '%s' "$OUT" | tail -n 1))"
-        [ ! -e "$T/imp/deb/usr/bin/hello" ]
-        ok $? "the tmpfs overlay took the installed files: the tree is unchanged"
-        # dpkg -i of a .deb fetched beforehand, into the user's own tree (no overlay).
-        apt_manifest '' | manifest "$T/dpkg.ini"
-        run_qrun -s rootfs.overlay="$T/imp/changes" "$T/apt.ini" -- /bin/sh -c \
-                'cd /tmp && apt-get update -q >/dev/null 2>&1 && apt-get download -q hello >/dev/null 2>&1 && ls hello_*.deb'
-        deb=$(find "$T/imp/changes/upper/tmp" -name 'hello_*.deb' 2>/dev/null | head -n 1)
-        if [ -n "$deb" ]; then
-                cp "$deb" "$T/debs/" && chmod -R a+rX "$T/debs"
-                run_qrun -s user.fakeroot=false "$T/dpkg.ini" -- /bin/sh -c 'dpkg -i /debs/hello_*.deb 2>&1 | tail -n 1; exit 0'
-                like "$OUT" "chown|Operation not permitted|Invalid argument|error" "without fakeroot, dpkg -i fails"
-                run_qrun "$T/dpkg.ini" -- /bin/sh -c 'dpkg -i /debs/hello_*.deb >/dev/null 2>&1 && hello'
-                is "$RC:$OUT" "0:Hello, world!" "fakeroot: dpkg -i of a fetched .deb into the user's own tree, and it runs"
-                [ -x "$T/imp/deb/usr/bin/hello" ]
-                ok $? "without an overlay the package stays in the user's tree"
-        else
-                ok 1 "apt-get download hello gave no .deb"
-                skip "no .deb to install"
-                skip "no .deb to install"
-                skip "no .deb to install"
-        fi
-else
-        for _ in 1 2 3 4 5 6; do skip "Debian's mirror $mirror does not answer"; done
-fi
-
-done_testing
+        done_testing
         exit
 fi
 source_gz="oci:$img/layout:bookworm-python3"
@@ -167,9 +79,9 @@ if command -v mksquashfs >/dev/null; then
         sed "s|$T/imp/deb\$|$T/imp/deb.sqfs|" "$T/own.ini" >"$T/sqfs.ini"
         chmod a+r "$T/sqfs.ini"
         if [ -n "$FUSE_OK" ]; then
-                run_qrun "$T/sqfs.ini" -- python3 -c "$sqlite_code"
+                run_qrun -s rootfs.linger=0 "$T/sqfs.ini" -- python3 -c "$sqlite_code"
                 is "$RC:$OUT" "0:$sqlite_version" "python3 and sqlite3 from the SquashFS image"
-                run_qrun "$T/sqfs.ini" -- python3 -c 'open("/usr/x", "w")'
+                run_qrun -s rootfs.linger=0 "$T/sqfs.ini" -- python3 -c 'open("/usr/x", "w")'
                 like "$ERR" "Read-only file system" "the SquashFS image is read-only (EROFS)"
         else
                 skip "/dev/fuse is not open to $QRUN_TEST_USER"
