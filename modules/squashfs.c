@@ -361,8 +361,7 @@ static int listen_on(int dir, const char *name, struct failure *f)
 }
 
 /* Everything the server needs, opened before it confines itself; -1 with f. */
-static int server_prepare(struct server *s, int image, int dir, const char *name,
-                          struct failure *f)
+static int server_prepare(struct server *s, int image, int dir, const char *name, struct failure *f)
 {
         char path[32], lock[64];
         snprintf(path, sizeof(path), "/proc/self/fd/%d", image); /* the file checked */
@@ -422,8 +421,8 @@ static void set_title(const char *image)
 /* The server process: detached from the launch that started it (no stdio of
  * its, no signals from its terminal, no cwd pinning its file system), then
  * prepared, then reports to the launch waiting on ready, then serves. */
-_Noreturn static void server_main(int image, const char *path, int dir, const char *name,
-                                  int ready, uint64_t linger_ms)
+_Noreturn static void server_main(int image, const char *path, int dir, const char *name, int ready,
+                                  uint64_t linger_ms)
 {
         sigset_t all;
         sigemptyset(&all);
@@ -474,8 +473,9 @@ static int runtime_dir(struct failure *f)
         if (st.st_uid != getuid() || (st.st_mode & 077)) {
                 close(dir);
                 errno = EPERM;
-                return failure(f, "%s is not a private directory of yours (owner %u, mode %04o): "
-                                  "remove it, or set XDG_RUNTIME_DIR",
+                return failure(f,
+                               "%s is not a private directory of yours (owner %u, mode %04o): "
+                               "remove it, or set XDG_RUNTIME_DIR",
                                path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
         }
         return dir;
@@ -487,8 +487,8 @@ static void server_name(int image, char *name, size_t size)
 {
         struct stat st = {0};
         fstat(image, &st);
-        uint64_t id[] = {st.st_dev,          st.st_ino,          (uint64_t)st.st_size,
-                         st.st_mtim.tv_sec,  st.st_mtim.tv_nsec, st.st_ctim.tv_sec,
+        uint64_t id[] = {st.st_dev,         st.st_ino,          (uint64_t)st.st_size,
+                         st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ctim.tv_sec,
                          st.st_ctim.tv_nsec};
         uint64_t h = 0xcbf29ce484222325ULL;
         for (size_t i = 0; i < sizeof(id); i++) {
@@ -581,8 +581,8 @@ static void close_all_but(int *keep, size_t n)
 
 /* Starts a server, detached (a new session, then a second fork: it belongs
  * to no launch), and waits until it serves or says why it cannot; -1 with f. */
-static int spawn_server(int image, const char *path, int dir, const char *name,
-                        uint64_t linger_ms, struct failure *f)
+static int spawn_server(int image, const char *path, int dir, const char *name, uint64_t linger_ms,
+                        struct failure *f)
 {
         int ready[2];
         if (pipe2(ready, O_CLOEXEC) < 0)
