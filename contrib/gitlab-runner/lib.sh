@@ -12,8 +12,9 @@
 #   jobs/JOB_ID/   one job's state: job.ini (its manifest), overlay/ (the
 #                  writes of all its stages), image; removed by cleanup
 #
-# Settings (environment of the runner, or [runners] environment in
-# config.toml): QRUN (the binary, default qrun from PATH), QRUN_CI_ROOT,
+# Settings, from QRUN_CI_SETTINGS (default /etc/qrun-ci.conf: NAME=VALUE
+# lines, read by bash) if it exists, else from the runner's environment
+# (never from the job's: its variables arrive as CUSTOM_ENV_*): QRUN (the binary, default qrun from PATH), QRUN_CI_ROOT,
 # QRUN_CI_DEFAULT_IMAGE (for jobs that name none), QRUN_CI_TLS_VERIFY=false
 # and QRUN_CI_AUTHFILE (for docker:// images), QRUN_CI_SQUASHFS=1 (import
 # docker:// images as SquashFS files instead of directories),
@@ -22,6 +23,11 @@
 # into the container for artifacts and caches; default: the one in PATH).
 set -euo pipefail
 
+settings=${QRUN_CI_SETTINGS:-/etc/qrun-ci.conf}
+if [ -e "$settings" ]; then
+        # shellcheck source=/dev/null
+        . "$settings"
+fi
 QRUN=${QRUN:-qrun}
 ci_root=${QRUN_CI_ROOT:-/var/tmp/qrun-ci-$(id -un)}
 

@@ -9,6 +9,7 @@
 # unprivileged test user. The jobs clone a C project from a git daemon on
 # 127.0.0.1 and build and test it with make in a Debian image with git and
 # gcc (tests/helper/ci-image.sh, cached). Also examples/ci/ci.sh.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 DRIVER=$QRUN_SOURCE/contrib/gitlab-runner
@@ -375,8 +376,10 @@ is "$STATUS:$FAILED_AT" "78:prepare" "an image path outside QRUN_CI_IMAGE_PATHS:
 like "$(cat "$T/jobs/outside.log")" "not below a directory of QRUN_CI_IMAGE_PATHS" "... saying so"
 job noimage 704 0 "" true
 is "$STATUS:$FAILED_AT" "78:prepare" "no image and no QRUN_CI_DEFAULT_IMAGE: 78"
-QRUN_CI_DEFAULT_IMAGE=$dir_image job default 705 0 "" 'echo "default image: $(cat /etc/debian_version)"'
-is "$STATUS" 0 "no image, QRUN_CI_DEFAULT_IMAGE set: the job runs"
+# Settings also come from a file (QRUN_CI_SETTINGS; /etc/qrun-ci.conf).
+echo "QRUN_CI_DEFAULT_IMAGE=$dir_image" >"$T/u/settings"
+QRUN_CI_SETTINGS=$T/u/settings job default 705 0 "" 'echo "default image: $(cat /etc/debian_version)"'
+is "$STATUS" 0 "no image, QRUN_CI_DEFAULT_IMAGE set in QRUN_CI_SETTINGS: the job runs"
 like "$(cat "$T/jobs/default.log")" "^default image: 12" "... in that image"
 job inject 706 0 $'/x\n[mounts]\nbind = /:/host' true
 is "$STATUS" 78 "an image name with a newline cannot add manifest lines: 78"
