@@ -277,21 +277,32 @@ rm -f "$cache"/ready-* "$cache/go"
 # it is still there (GRACE 0: SIGKILL alone, as when the runner's graceful
 # kill timeout has passed). Sets RC (run's status), LEFT (the job's
 # processes left after run ended) and GONE (0 once cleanup left nothing).
+# With CANCEL_GROUP=1, run starts a session of its own (setsid) and the
+# signals go to its process group, qrun included, as GitLab Runner sends them.
 cancel() {
         job_id=$1
         env_for "$1" 0 "$dir_image"
         as_user "${ENV[@]}" "$DRIVER/prepare" >/dev/null 2>&1
         builds=$BUILDS
         stage_script "$T/jobs/cancel-$1.sh" "$2"
-        user_command "${ENV[@]}" "$DRIVER/run" "$T/jobs/cancel-$1.sh" step_script
+        local setsid=() target
+        [ -z "${CANCEL_GROUP:-}" ] || setsid=(setsid)
+        user_command "${setsid[@]}" "${ENV[@]}" "$DRIVER/run" "$T/jobs/cancel-$1.sh" step_script
         "${CMD[@]}" >"$T/jobs/cancel-$1.log" 2>&1 &
         local pid=$!
+        target=$pid
+        # (setsid does not fork here: it is not a process group leader.)
+        [ -z "${CANCEL_GROUP:-}" ] || target=-$pid
         wait_until test_pgrep -f "^sleep 31$1"
         if [ "$3" != 0 ]; then
-                kill -TERM "$pid"
-                sleep "$3"
+                kill -TERM -- "$target"
+                local n=$(($3 * 20))
+                while [ "$n" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do
+                        sleep 0.05
+                        n=$((n - 1))
+                done
         fi
-        kill -KILL "$pid" 2>/dev/null
+        kill -KILL -- "$target" 2>/dev/null
         { wait "$pid"; } 2>/dev/null # (no "Killed" message)
         RC=$?
         # qrun dies with run (PDEATHSIG), the container with qrun.
@@ -307,6 +318,8 @@ like "$(cat "$T/jobs/cancel-401.log")" "exit status 143" "... the script died of
 cancel 402 'sleep 31402 & sleep 31402; echo "not reached"' 0
 is "$RC:$LEFT:$GONE" "137::0" "killed (SIGKILL to run alone): qrun and the container die with it; cleanup removes the state"
 show_log cancel-402
+CANCEL_GROUP=1 cancel 403 'sleep 31403 & sleep 31403; echo "not reached"' 5
+is "$RC:$LEFT:$GONE" "77::0" "cancelled (SIGTERM to run's process group, qrun's too): the same"
 
 # ==== (5) docker:// images: imported once, by digest ====
 if ! command -v docker-registry >/dev/null; then
