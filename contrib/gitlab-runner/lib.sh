@@ -29,7 +29,7 @@ if [ -e "$settings" ]; then
         . "$settings"
 fi
 QRUN=${QRUN:-qrun}
-ci_root=${QRUN_CI_ROOT:-/var/tmp/qrun-ci-$(id -un)}
+ci_root=${QRUN_CI_ROOT:-/var/tmp/qrun-ci-$(id -un 2>/dev/null || id -u)}
 
 # The runner gives both codes to prepare, run and cleanup; the defaults
 # only matter when a stage is run by hand.
