@@ -108,6 +108,15 @@ test_pgrep() {
         fi
 }
 
+# end_image_servers: ends the test user's SquashFS image servers, which
+# outlive their launches by [rootfs] linger on purpose, so that the suites
+# after a test that used an image find no process of the test user.
+end_image_servers() {
+        local pids
+        pids=$(test_pgrep -x qrun-squashfs) && kill $pids
+        wait_while test_pgrep -x qrun-squashfs
+}
+
 # wait_until CMD...: runs CMD (output discarded) every 0.05 s until it
 # succeeds, for up to 10 s of wall-clock time however slow each try is on a
 # loaded machine; fails if it never does. wait_while CMD... waits the same way

@@ -431,4 +431,7 @@ as_user env -C "$ci_work" QRUN_CI_IMAGE="oci:$layout:bookworm-ci" QRUN_CI_CACHE=
 is "$?" 2 "... a failing test fails it with make's status"
 like "$(cat "$T/ci-sh2.log")" "imported image|using cached image" "... the second run uses the cached image"
 
+# The .sqfs job's image server lingers (30 s) by design: the job's stages share
+# it. End it, so that the suites after this one find no process of the user.
+end_image_servers
 done_testing
