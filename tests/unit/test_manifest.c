@@ -290,9 +290,11 @@ static void test_validation(void)
         write_manifest("V.ini", "[rootfs]\npath = V.ini\n[process]\ncommand = x\n");
         load(&cfg, "V.ini", NULL, &msgs);
         char expected[600];
-        snprintf(expected, sizeof(expected), "V.ini:2: [rootfs] path: %s/V.ini: not a directory",
+        snprintf(expected, sizeof(expected),
+                 "V.ini:2: [rootfs] path: %s/V.ini: not a directory, and not a SquashFS image (no "
+                 "hsqs magic)",
                  dir);
-        tap_is_str(msgs, expected, "rootfs is a file");
+        tap_is_str(msgs, expected, "rootfs is a file that is not an image");
 
         snprintf(text, sizeof(text), "[rootfs]\npath = %s\n[process]\ncwd = /nowhere\n", rootfs);
         write_manifest("V.ini", text);

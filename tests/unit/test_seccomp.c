@@ -654,8 +654,8 @@ static void test_policy_errors(void)
              "P.ini: [policy] default: missing: say what calls no rule decides get (such as errno "
              "EPERM)"},
             {"[policy]\ndefault = deny\n",
-             "P.ini:2: [policy] default: expected an action: allow, log, kill_process or errno "
-             "NAME, got \"deny\""},
+             "P.ini:2: [policy] default: expected an action: allow, log, kill_process, fake or "
+             "errno NAME, got \"deny\""},
             {"[policy]\ndefault = errno EWHAT\n",
              "P.ini:2: [policy] default: unknown errno \"EWHAT\" (a name such as EPERM, or 1 to "
              "4095)"},
