@@ -103,8 +103,8 @@ done
 declare -A files=()
 alternating_rounds "$rounds" "$runs" 5 "${names[@]}"
 rows=("qrun, directory, chroot mode=${files[dir]}" "qrun, directory, mount mode=${files[dir_mount]}"
-        "qrun, SquashFS=${files[sqfs]}" "qrun, SquashFS, linger = 0=${files[sqfs_cold]}"
-        "qrun, SquashFS made with gzip, linger = 0=${files[sqfs_gzip]}"
+        "qrun, SquashFS=${files[sqfs]}" "qrun, SquashFS, linger 0=${files[sqfs_cold]}"
+        "qrun, SquashFS made with gzip, linger 0=${files[sqfs_gzip]}"
         "qrun, SquashFS + tmpfs overlay=${files[sqfs_ov]}"
         "qrun, directory + tmpfs overlay=${files[dir_ov]}" "qrun, uid 0=${files[root]}"
         "qrun, uid 0 + fakeroot=${files[fake]}" "ch-run, directory=${files[chrun]}"
@@ -118,8 +118,8 @@ d_sqfs=$(diff_ms "qrun, SquashFS" "qrun, directory, mount mode")
 d_ov=$(diff_ms "qrun, directory + tmpfs overlay" "qrun, directory, mount mode")
 d_fake=$(diff_ms "qrun, uid 0 + fakeroot" "qrun, uid 0")
 d_true=$(diff_ms "qrun, SquashFS, /bin/true" "qrun, directory, mount mode, /bin/true")
-d_cold=$(diff_ms "qrun, SquashFS, linger = 0" "qrun, directory, mount mode")
-d_gzip=$(diff_ms "qrun, SquashFS made with gzip, linger = 0" "qrun, directory, mount mode")
+d_cold=$(diff_ms "qrun, SquashFS, linger 0" "qrun, directory, mount mode")
+d_gzip=$(diff_ms "qrun, SquashFS made with gzip, linger 0" "qrun, directory, mount mode")
 r_fake=$(awk "BEGIN {printf \"%.3f\", $(median_of "qrun, uid 0 + fakeroot") / $(median_of "qrun, uid 0")}")
 attach=$(as_bench_user "$WORK/seccomp_attach" builtin 500 default default+fakeroot strict strict+fakeroot)
 attach_ratio() { printf '%s\n' "$attach" | awk -F'|' -v name="$1" '$2 == " " name " " {gsub(/ /, "", $4); print $4}'; }
