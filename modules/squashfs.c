@@ -23,7 +23,6 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef OPEN_TREE_CLONE
@@ -45,6 +44,7 @@
  * container has exited: the server counts connections) and the mount. */
 static int connection = -1;
 static int image_mount = -1;
+static pid_t server_pid; /* the server's, as SO_PEERCRED told it */
 
 /* What the server sends when it cannot make the mount (or start): why. */
 struct server_failure {
@@ -275,11 +275,10 @@ struct server {
         size_t nfds, cap;
 };
 
+/* common.h's clock, in milliseconds. */
 static uint64_t now_ms(void)
 {
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+        return now_us() / 1000;
 }
 
 static void add_fd(struct server *s, int fd)
@@ -619,6 +618,7 @@ static int connect_server(int dir, const char *name, uint32_t linger_ms, bool *a
                 /* Counted from now on; the linger asked for may be longer. */
                 send(c, &linger_ms, sizeof(linger_ms), MSG_NOSIGNAL);
                 connection = c;
+                server_pid = peer.pid; /* for -v */
                 return mnt;
         }
         close_keep_errno(c);
@@ -726,11 +726,8 @@ void squashfs_start(const struct config *cfg)
         if (image_mount < 0)
                 fail("squashfs", errno, "%s: %s", r->path, f.what);
         close(dir);
-        struct ucred peer = {0};
-        socklen_t len = sizeof(peer);
-        getsockopt(connection, SOL_SOCKET, SO_PEERCRED, &peer, &len);
         verbose_step("squashfs", started, "%s FUSE server %d for %s, linger %u ms",
-                     new_server ? "started" : "shared", (int)peer.pid, r->path, linger);
+                     new_server ? "started" : "shared", (int)server_pid, r->path, linger);
 }
 
 int squashfs_receive(void)
