@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
@@ -41,6 +42,24 @@ static bool validate_user(const struct config *cfg, struct diag *d)
 }
 
 const struct section_def user_section = {"user", user_keys, ARRAY_SIZE(user_keys), validate_user};
+
+/* ---- who the command is ---- */
+
+void userns_resolve_identity(struct user_config *u, bool home_bound)
+{
+        const char *caller_home = getenv("HOME");
+        if (u->uid == ID_ROOT) {
+                u->name = xstrdup("root");
+        } else {
+                /* The host's passwd file (musl reads /etc/passwd; no NSS). */
+                struct passwd *pw = getpwuid(getuid());
+                u->name = pw ? xstrdup(pw->pw_name) : NULL;
+        }
+        if (home_bound && caller_home && *caller_home)
+                u->home = xstrdup(caller_home);
+        else
+                u->home = xstrdup(u->uid == ID_ROOT ? "/root" : "/");
+}
 
 /* ---- refusing elevated privileges ---- */
 

@@ -16,9 +16,15 @@ struct user_config {
         struct loc uid_loc;
         bool fakeroot; /* root emulation: the seccomp profile's fakeroot composition */
         struct loc fakeroot_loc;
+        /* Resolved: who the command is inside. */
+        char *name; /* "root", or the caller's login name (NULL: the host has none) */
+        char *home; /* /root, the caller's $HOME when [mounts] home binds it, else / */
 };
 
 extern const struct section_def user_section;
+
+/* Resolve step: the name and home directory inside (see struct user_config). */
+void userns_resolve_identity(struct user_config *u, bool home_bound);
 
 /* Refuses a setuid/setgid installation or differing real and effective ids. */
 void userns_refuse_elevated_privileges(void);

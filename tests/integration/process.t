@@ -18,8 +18,13 @@ EOF2
 run_qrun "$T/args.ini"
 is "$OUT" '<plain><two  words><${QT_ARG}><two  words><a b><q"uote><><$>' "args quoting rules"
 
-# environment: cleared; PATH default; env lines; env_keep names and prefixes
-export QT_KEEP=kept QT_PFX_ONE=1 QT_PFX_TWO=2 QT_SECRET=hidden
+# environment: cleared but for the terminal and locale; PATH default; env
+# lines; env_keep names and prefixes; HOME, USER and LOGNAME for the user inside
+export QT_KEEP=kept QT_PFX_ONE=1 QT_PFX_TWO=2 QT_SECRET=hidden CI_JOB_TOKEN=secret
+export TERM=xterm-256color COLORTERM=truecolor LANG=C.UTF-8 LANGUAGE=en LC_TIME=C.UTF-8 TZ=UTC
+unset LC_ALL
+if [ "$(id -u)" -eq 0 ]; then qt_user=$QRUN_TEST_USER; else qt_user=$(id -un); fi
+qt_path=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 manifest "$T/env.ini" <<'EOF2'
 [process]
 command = /bin/env
@@ -30,9 +35,21 @@ env_keep = QT_PFX_*
 env_keep = QT_NOT_SET_ANYWHERE
 EOF2
 run_qrun "$T/env.ini"
-is "$(printf '%s\n' "$OUT" | sort)" "$(printf '%s\n' EMPTY= "GREETING=hello kept" \
-        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin QT_KEEP=kept QT_PFX_ONE=1 QT_PFX_TWO=2 | sort)" \
-        "the environment is exactly env, env_keep and the default PATH"
+qt_defaults="TERM=xterm-256color COLORTERM=truecolor LANG=C.UTF-8 LANGUAGE=en LC_TIME=C.UTF-8 TZ=UTC"
+is "$(printf '%s\n' "$OUT" | sort)" "$(printf '%s\n' EMPTY= "GREETING=hello kept" "$qt_path" \
+        QT_KEEP=kept QT_PFX_ONE=1 QT_PFX_TWO=2 $qt_defaults HOME=/ USER="$qt_user" \
+        LOGNAME="$qt_user" | sort)" \
+        "the environment is env, env_keep, the terminal and locale, PATH, HOME, USER, LOGNAME"
+run_qrun -s process.env_defaults=false "$T/env.ini"
+is "$(printf '%s\n' "$OUT" | sort)" "$(printf '%s\n' EMPTY= "GREETING=hello kept" "$qt_path" \
+        QT_KEEP=kept QT_PFX_ONE=1 QT_PFX_TWO=2 | sort)" \
+        "env_defaults = false: exactly env, env_keep and the default PATH"
+run_qrun -s user.uid=0 "$T/m.ini" -- /bin/sh -c 'echo "$HOME $USER $LOGNAME"'
+is "$OUT" "/root root root" "uid = 0: HOME=/root, USER and LOGNAME root"
+run_qrun -s process.env=HOME=/tmp -s process.env=USER=someone "$T/m.ini" -- /bin/sh -c 'echo "$HOME $USER $LOGNAME"'
+is "$OUT" "/tmp someone $qt_user" "explicit HOME and USER win over the defaults"
+run_qrun -s process.env_keep=CI_* -s process.env=LANG=C "$T/m.ini" -- /bin/sh -c 'echo "$CI_JOB_TOKEN $LANG $TZ"'
+is "$OUT" "secret C UTC" "env_keep passes more, env replaces a kept default"
 run_qrun -s process.env=PATH=/tmp "$T/env.ini"
 like "$OUT" '^PATH=/tmp$|
 PATH=/tmp$|
