@@ -2,6 +2,7 @@
 #include "init.h"
 #include "common.h"
 #include "fail.h"
+#include "terminal.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +20,12 @@
  * signal, which is not one a user would forward. */
 #define SIG_TERMINATE_ALL (SIGRTMIN + 1)
 
+/* With the terminal kept, the monitor turns SIGCONT into this, queued with a
+ * value: 1 when qrun's group holds the terminal (fg: the command gets it), 0
+ * when not (bg). Pid 1 cannot tell: the caller's groups are not visible in
+ * its pid namespace. */
+#define SIG_RESUME (SIGRTMIN + 2)
+
 static sigset_t caller_mask; /* restored for the command */
 static sigset_t waited;      /* what the monitor and init wait for */
 
@@ -33,6 +40,7 @@ void signals_block(void)
                 sigaddset(&waited, forwarded[i]);
         sigaddset(&waited, SIGCHLD);
         sigaddset(&waited, SIG_TERMINATE_ALL);
+        sigaddset(&waited, SIG_RESUME);
         /* Blocked signals stay pending (even for pid 1 of a pid namespace, which
          * would otherwise ignore them) until sigwaitinfo() collects them. */
         sigprocmask(SIG_BLOCK, &waited, &caller_mask);
@@ -97,21 +105,24 @@ static pid_t spawn_command(void (*run)(void *), void *arg)
         return pid;
 }
 
-/* Reaps every exited process; returns true once the command is among them. */
-static bool reap(pid_t command, int *command_status)
+/* Reaps every exited process; returns true once the command is among them.
+ * With job control, a stop of the command sets *stopped. */
+static bool reap(pid_t command, int *command_status, bool job_control, bool *stopped)
 {
         bool command_done = false;
         int status;
         pid_t pid;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-                if (pid == command) {
+        while ((pid = waitpid(-1, &status, WNOHANG | (job_control ? WUNTRACED : 0))) > 0)
+                if (pid == command && WIFSTOPPED(status)) {
+                        *stopped = true;
+                } else if (pid == command) {
                         *command_status = status;
                         command_done = true;
                 }
         return command_done;
 }
 
-void init_run(void (*run)(void *), void *arg)
+void init_run(void (*run)(void *), void *arg, const struct terminal *t)
 {
         uint64_t started = step_start();
         /* Nothing left here for the command to take over: no core, no ptrace. */
@@ -122,11 +133,18 @@ void init_run(void (*run)(void *), void *arg)
                 siginfo_t info;
                 int sig = sigwaitinfo(&waited, &info);
                 int status;
+                bool stopped = false;
                 if (sig == SIGCHLD) {
-                        if (reap(command, &status))
+                        if (reap(command, &status, t->kept, &stopped))
                                 _exit(status_to_exit_code(status)); /* the kernel ends the rest */
+                        if (stopped)
+                                terminal_job_stopped(t, command);
                 } else if (sig == SIG_TERMINATE_ALL) {
                         kill(-1, SIGTERM);
+                } else if (sig == SIG_RESUME) {
+                        terminal_resume(command, info.si_value.sival_int != 0);
+                } else if (sig == SIGCONT && t->kept) {
+                        /* The monitor's SIG_RESUME says whether in the foreground. */
                 } else if (sig > 0) {
                         kill(command, sig);
                 }
@@ -192,7 +210,21 @@ static int wait_signal(const struct timeout_state *t)
         }
 }
 
-int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms)
+/* SIGCONT with the terminal kept: continue the command in the foreground when
+ * the caller's shell gave qrun's group the terminal (fg), else in the
+ * background (bg, or kill -CONT). */
+static void resume_container(pid_t child, bool child_is_init)
+{
+        bool foreground = terminal_is_foreground();
+        if (!child_is_init) {
+                terminal_resume(child, foreground);
+                return;
+        }
+        if (sigqueue(child, SIG_RESUME, (union sigval){.sival_int = foreground}) < 0)
+                warn("terminal", errno, "sigqueue to the container's init");
+}
+
+int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms, const struct terminal *term)
 {
         struct timeout_state t = {0, 0, timeout_ms};
         if (timeout_ms)
@@ -203,12 +235,19 @@ int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms)
                 if (sig == 0) {
                         escalate_timeout(&t, child, child_is_init);
                 } else if (sig == SIGCHLD) {
-                        if (waitpid(child, &status, WNOHANG) == child)
+                        int flags = WNOHANG | (term->kept && !child_is_init ? WUNTRACED : 0);
+                        if (waitpid(child, &status, flags) != child)
+                                continue;
+                        if (!WIFSTOPPED(status))
                                 break;
+                        terminal_job_stopped(term, child); /* the command itself: no pid 1 */
+                } else if (sig == SIGCONT && term->kept) {
+                        resume_container(child, child_is_init);
                 } else if (sig != SIG_TERMINATE_ALL) {
                         kill(child, sig);
                 }
         }
+        terminal_restore(term, child_is_init ? 0 : child);
         int reported = fail_pipe_collect();
         if (t.stage > 0)
                 return EXIT_TIMEOUT;

@@ -374,12 +374,6 @@ void process_enter_cwd(const struct config *cfg)
 
 /* ---- the last steps before exec ---- */
 
-void process_new_session(void)
-{
-        if (setsid() < 0)
-                fail("process", errno, "setsid");
-}
-
 void process_apply_umask(const struct process_config *p)
 {
         if (p->umask_loc.file)

@@ -1,5 +1,5 @@
 /* [process]: what runs, where, with which environment, and the last steps
- * before exec (session, umask, no_new_privs, descriptors, PATH lookup). */
+ * before exec (umask, no_new_privs, descriptors, PATH lookup). */
 #ifndef QRUN_PROCESS_H
 #define QRUN_PROCESS_H
 
@@ -60,10 +60,6 @@ bool process_check(const struct config *cfg, struct diag *d);
 
 /* In the container, once its root is in place: chdir to cwd. */
 void process_enter_cwd(const struct config *cfg);
-
-/* setsid(): the command gets no controlling terminal, so it cannot push input
- * into the caller's terminal with TIOCSTI. */
-void process_new_session(void);
 
 void process_apply_umask(const struct process_config *p);
 

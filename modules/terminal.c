@@ -1,0 +1,107 @@
+#define _GNU_SOURCE
+#include "terminal.h"
+#include "fail.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
+
+/* tcsetpgrp from a background group: SIGTTOU is blocked meanwhile, or the
+ * kernel would stop the caller's whole group instead. -1 with errno. */
+static int give_terminal(pid_t group)
+{
+        sigset_t ttou, old;
+        sigemptyset(&ttou);
+        sigaddset(&ttou, SIGTTOU);
+        sigprocmask(SIG_BLOCK, &ttou, &old);
+        int r = tcsetpgrp(STDIN_FILENO, group);
+        int err = errno;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        errno = err;
+        return r;
+}
+
+/* A parent in qrun's session is a shell doing job control (or a shell script
+ * such a shell runs): it waits for qrun with WUNTRACED and resumes it with
+ * SIGCONT. A parent in another session (qrun leads its session: started by
+ * script, or by tmux directly) leaves qrun's group orphaned: the kernel
+ * discards SIGTSTP there and nobody would resume it. */
+static bool parent_does_job_control(void)
+{
+        pid_t parent_sid = getsid(getppid());
+        return parent_sid >= 0 && parent_sid == getsid(0);
+}
+
+void terminal_prepare(struct terminal *t, bool filter_refuses_injection)
+{
+        *t = (struct terminal){0};
+        if (!filter_refuses_injection || !isatty(STDIN_FILENO))
+                return;
+        pid_t holder = tcgetpgrp(STDIN_FILENO);
+        if (holder < 0)
+                return; /* not qrun's controlling terminal (ENOTTY): a new session */
+        t->kept = true;
+        t->foreground = holder == getpgrp();
+        t->stoppable = parent_does_job_control();
+        t->saved = tcgetattr(STDIN_FILENO, &t->mode) == 0;
+}
+
+void terminal_enter(const struct terminal *t)
+{
+        if (!t->kept) {
+                if (setsid() < 0)
+                        fail("terminal", errno, "setsid");
+                return;
+        }
+        if (setpgid(0, 0) < 0)
+                fail("terminal", errno, "setpgid");
+        if (t->foreground && give_terminal(getpgrp()) < 0)
+                fail("terminal", errno, "tcsetpgrp");
+}
+
+void terminal_job_stopped(const struct terminal *t, pid_t group)
+{
+        if (!t->stoppable) {
+                if (kill(-group, SIGCONT) < 0)
+                        warn("terminal", errno, "kill(SIGCONT) of the stopped command");
+                return;
+        }
+        /* Every process of qrun's group but a pid namespace's init (which
+         * ignores signals it has no handler for): the monitor stops here. */
+        if (kill(0, SIGTSTP) < 0)
+                warn("terminal", errno, "kill(SIGTSTP) of qrun's process group");
+}
+
+void terminal_resume(pid_t group, bool foreground)
+{
+        if (foreground && give_terminal(group) < 0 && errno != ENOTTY && errno != EIO)
+                warn("terminal", errno, "tcsetpgrp to the command's group");
+        if (kill(-group, SIGCONT) < 0 && errno != ESRCH)
+                warn("terminal", errno, "kill(SIGCONT) of the command's group");
+}
+
+bool terminal_is_foreground(void)
+{
+        return tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+void terminal_restore(const struct terminal *t, pid_t command_group)
+{
+        if (!t->kept || !t->foreground)
+                return;
+        pid_t holder = tcgetpgrp(STDIN_FILENO);
+        if (holder < 0)
+                return; /* hung up, or no longer ours */
+        if (holder != getpgrp()) {
+                bool container_holds =
+                    holder == command_group || (kill(-holder, 0) < 0 && errno == ESRCH);
+                if (!container_holds)
+                        return; /* a live group (the caller's shell after bg) holds it */
+                if (give_terminal(getpgrp()) < 0) {
+                        warn("terminal", errno, "tcsetpgrp back to qrun's group");
+                        return;
+                }
+        }
+        if (t->saved && tcsetattr(STDIN_FILENO, TCSADRAIN, &t->mode) < 0)
+                warn("terminal", errno, "tcsetattr: restoring the terminal's settings");
+}
