@@ -86,22 +86,43 @@ run_qrun "$T/m.ini" -- /bin/qtest fds
 exec 5<&- 7>&- 9<&-
 is "$OUT" "fds=0,1,2" "inherited descriptors are closed"
 
-# session: the command leads a new session without a controlling terminal
+# session: without a terminal on stdin the command leads a new session; with
+# one (and a filter that refuses TIOCSTI) it keeps the caller's terminal in a
+# process group of its own, the terminal's foreground group
 run_qrun "$T/m.ini" -- /bin/qtest session
-like "$OUT" '^pid=([0-9]+) sid=\1 pgid=\1$' "the command leads its own session and group"
+like "$OUT" '^pid=([0-9]+) sid=\1 pgid=\1$' "no terminal: the command leads its own session and group"
 run_qrun -s namespaces.pid=false "$T/m.ini" -- /bin/qtest session
 like "$OUT" '^pid=([0-9]+) sid=\1 pgid=\1$' "pid = false: the command leads its own session"
+# on_terminal CMD...: runs CMD as the test user with a new pseudo-terminal as
+# its controlling terminal and stdin (script); prints its output.
+on_terminal() {
+        as_user script -qec "$*" /dev/null </dev/null | tr -d '\r#'
+}
 if [ -c /dev/ptmx ]; then
-        control=$(as_user script -qec "$ROOTFS/bin/qtest tiocsti" /dev/null </dev/null | tr -d '\r#')
-        inside=$(as_user script -qec "$QRUN $T/m.ini -- /bin/qtest tiocsti" /dev/null </dev/null | tr -d '\r#')
+        control=$(on_terminal "$ROOTFS/bin/qtest tiocsti")
         like "$control" 'tiocsti=(ok|EIO)' "control: TIOCSTI from the terminal's own session"
-        is "$inside" "tiocsti=EPERM" "TIOCSTI on the caller's terminal is refused inside"
-        inside=$(as_user script -qec "$QRUN $T/m.ini -- /bin/qtest session" /dev/null </dev/null | tr -d '\r')
-        like "$inside" '^pid=([0-9]+) sid=\1 pgid=\1$' "on a terminal too, the command gets a new session"
+        is "$(on_terminal "$QRUN $T/m.ini -- /bin/qtest tiocsti")" "tiocsti=EPERM" \
+                "TIOCSTI on the caller's terminal is refused inside"
+        is "$(on_terminal "$QRUN $T/m.ini -- /bin/qtest tiocsti 0x100005412")" "tiocsti=EPERM" \
+                "... also with bits set above the low 32 (0x100005412)"
+        is "$(on_terminal "$QRUN $T/m.ini -- /bin/qtest tiocsti 0x541c")" "tiocsti=EPERM" \
+                "TIOCLINUX is refused too"
+        is "$(on_terminal "$QRUN -s seccomp.profile=strict $T/m.ini -- /bin/qtest tiocsti 0xffffffff00005412")" \
+                "tiocsti=EPERM" "strict: TIOCSTI with the upper half set is refused"
+        like "$(on_terminal "$QRUN $T/m.ini -- /bin/qtest session")" '^pid=([0-9]+) sid=0 pgid=\1$' \
+                "on a terminal: the caller's session (not visible in the pid namespace), a group of its own"
+        like "$(on_terminal "$QRUN -s namespaces.pid=false $T/m.ini -- /bin/qtest session")" \
+                '^pid=([0-9]+) sid=([0-9]+) pgid=\1$' "... pid = false: a group of its own"
+        is "$(on_terminal "$QRUN -s mounts.dev=minimal $T/m.ini -- /bin/qtest terminal")" "devtty=ok fg=yes" \
+                "on a terminal: /dev/tty opens and the command's group is the foreground"
+        like "$(on_terminal "$QRUN -s seccomp.profile=none $T/m.ini -- /bin/qtest session")" \
+                '^pid=([0-9]+) sid=\1 pgid=\1$' "profile = none: a new session even on a terminal"
+        is "$(on_terminal "$QRUN -s seccomp.profile=none $T/m.ini -- /bin/qtest tiocsti")" "tiocsti=EPERM" \
+                "profile = none: TIOCSTI refused by the kernel (not the command's terminal)"
+        is "$(on_terminal "$QRUN $T/m.ini -- /bin/qtest tiocsti 0x5413")" "tiocsti=ok" \
+                "other terminal requests still work (TIOCGWINSZ)"
 else
-        skip "no /dev/ptmx for the TIOCSTI test"
-        skip "no /dev/ptmx for the TIOCSTI test"
-        skip "no /dev/ptmx for the session test"
+        for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "no /dev/ptmx for the terminal tests"; done
 fi
 
 # stdio passes through untouched
