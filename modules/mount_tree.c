@@ -372,6 +372,18 @@ static void pivot_into(int root, const char *path)
         close(root);
 }
 
+/* dev = minimal and the caller's terminal kept: that terminal bound at
+ * /dev/console, as podman does, so that ttyname() (glibc's searches /dev)
+ * names the command's terminal although /dev/pts is private. The command holds
+ * that terminal on its stdin already: this adds a name, not an access. */
+static void bind_console(int rootfd, const char *tty)
+{
+        struct failure e;
+        int mnt = clone_tree(tty, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, &e);
+        if (mnt < 0 || attach_at(rootfd, mnt, "/dev/console", false, &e) < 0)
+                fail("mounts", errno, "%s", e.what);
+}
+
 void mounts_enter(const struct config *cfg)
 {
         const struct mounts_config *m = &cfg->mounts;
@@ -386,6 +398,8 @@ void mounts_enter(const struct config *cfg)
                 fail("mounts", errno, "mount(MS_REC | MS_PRIVATE) of /");
         int root = mount_root(cfg);
         mount_in_order(root, m);
+        if (m->dev == DEV_MINIMAL && cfg->terminal.kept && cfg->terminal.path[0])
+                bind_console(root, cfg->terminal.path);
         pivot_into(root, cfg->rootfs.path);
         close(cfg->rootfs.fd);
         verbose_step("mounts", started, "pivot_root into %s: %zu binds, %zu tmpfs%s%s",

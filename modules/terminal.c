@@ -44,6 +44,8 @@ void terminal_prepare(struct terminal *t, bool filter_refuses_injection)
         t->foreground = holder == getpgrp();
         t->stoppable = parent_does_job_control();
         t->saved = tcgetattr(STDIN_FILENO, &t->mode) == 0;
+        if (ttyname_r(STDIN_FILENO, t->path, sizeof(t->path)) != 0)
+                t->path[0] = '\0'; /* no /dev/console inside, nothing else changes */
 }
 
 void terminal_enter(const struct terminal *t)

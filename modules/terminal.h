@@ -20,6 +20,7 @@ struct terminal {
         bool stoppable;  /* a job-control shell above qrun sees qrun stop and resumes it */
         bool saved;      /* mode holds the terminal's settings at start */
         struct termios mode;
+        char path[64]; /* the terminal's name ("" if unknown): /dev/console in mount mode */
 };
 
 /* In the monitor, before fork: keeps the terminal when stdin is qrun's

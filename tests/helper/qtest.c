@@ -155,8 +155,8 @@ static int cmd_terminal(void)
 static int cmd_tiocsti(const char *request)
 {
         char c[256] = "#"; /* room for what another request writes back */
-        long r = *request ? syscall(SYS_ioctl, 0, strtoull(request, NULL, 0), c)
-                          : ioctl(0, TIOCSTI, c);
+        long r =
+            *request ? syscall(SYS_ioctl, 0, strtoull(request, NULL, 0), c) : ioctl(0, TIOCSTI, c);
         printf("tiocsti=%s\n", errno_name(r < 0 ? errno : 0));
         return 0;
 }

@@ -115,6 +115,12 @@ if [ -c /dev/ptmx ]; then
                 '^pid=([0-9]+) sid=([0-9]+) pgid=\1$' "... pid = false: a group of its own"
         is "$(on_terminal "$QRUN -s mounts.dev=minimal $T/m.ini -- /bin/qtest terminal")" "devtty=ok fg=yes" \
                 "on a terminal: /dev/tty opens and the command's group is the foreground"
+        is "$(on_terminal "$QRUN -s mounts.dev=minimal $T/m.ini -- /bin/tty")" "/dev/console" \
+                "mount mode, dev = minimal: tty names the caller's terminal, bound at /dev/console"
+        is "$(on_terminal "$QRUN -s mounts.dev=minimal $T/m.ini -- /bin/sh -c 'tty </dev/tty'")" "/dev/tty" \
+                "... and /dev/tty opens (the controlling terminal)"
+        like "$(on_terminal "$QRUN -s mounts.dev=minimal -s seccomp.profile=none $T/m.ini -- /bin/sh -c 'tty; test -e /dev/console || echo no-console'" | tr '\n' ' ')" \
+                "not a tty no-console" "profile = none: no terminal kept, no /dev/console"
         like "$(on_terminal "$QRUN -s seccomp.profile=none $T/m.ini -- /bin/qtest session")" \
                 '^pid=([0-9]+) sid=\1 pgid=\1$' "profile = none: a new session even on a terminal"
         is "$(on_terminal "$QRUN -s seccomp.profile=none $T/m.ini -- /bin/qtest tiocsti")" "tiocsti=EPERM" \
@@ -122,7 +128,7 @@ if [ -c /dev/ptmx ]; then
         is "$(on_terminal "$QRUN $T/m.ini -- /bin/qtest tiocsti 0x5413")" "tiocsti=ok" \
                 "other terminal requests still work (TIOCGWINSZ)"
 else
-        for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "no /dev/ptmx for the terminal tests"; done
+        for i in $(seq 14); do skip "no /dev/ptmx for the terminal tests"; done
 fi
 
 # stdio passes through untouched
