@@ -14,6 +14,7 @@ void config_init(struct config *cfg)
         cfg->ns = (struct ns_config){.pid = true, .ipc = true, .uts = true, .net = false};
         cfg->process.cwd = xstrdup("/");
         cfg->process.env_defaults = true;
+        cfg->user.passwd = true;
         cfg->seccomp.profile = xstrdup("default");
         cfg->landlock.required = true;
 }
@@ -38,6 +39,7 @@ bool config_check(const struct config *cfg, struct diag *d)
         ok = mounts_check(cfg, d) && ok;
         ok = process_check(cfg, d) && ok;
         ok = landlock_check(cfg, d) && ok;
+        userns_check_identity(cfg); /* a warning, not a problem */
         return ok;
 }
 
@@ -50,6 +52,7 @@ void config_free(struct config *cfg)
         process_config_free(&cfg->process);
         free(cfg->user.name);
         free(cfg->user.home);
+        free(cfg->user.group);
         seccomp_config_free(&cfg->seccomp);
         mounts_config_free(&cfg->mounts);
         landlock_config_free(&cfg->landlock);
