@@ -36,7 +36,7 @@ bool identity_has_id(const char *text, size_t len, unsigned long id)
                 const char *nl = memchr(p, '\n', (size_t)(end - p));
                 const char *line_end = nl ? nl : end;
                 unsigned long found;
-                if (third_field(p, line_end, &found) && found == id)
+                if (*p != '#' && third_field(p, line_end, &found) && found == id)
                         return true;
                 p = line_end + 1;
         }

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 /* Whether a passwd or group text (len bytes) has a line whose third field is
- * id. */
+ * id; lines starting with '#' are comments, as for glibc. */
 bool identity_has_id(const char *text, size_t len, unsigned long id);
 
 /* text (len bytes) plus "line\n" when it has no entry for id, in a new string
