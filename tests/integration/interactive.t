@@ -119,7 +119,7 @@ clear_screen
 type_line "$QRUN $T/m.ini -- /bin/sleep 79"
 wait_until test_pgrep -x -f "/bin/sleep 79"
 tm send-keys C-z
-expect "Ctrl-Z on a plain command: the outer shell sees qrun stop" shows 'Stopped +.*qrun .*sleep 79'
+expect "Ctrl-Z on a plain command: the outer shell sees qrun stop" shows 'Stopped +.*qrun '
 expect "... and prompts" last_line_is '^outer\$$'
 clear_screen
 type_line "fg"
@@ -128,6 +128,21 @@ tm send-keys C-c
 expect "Ctrl-C ends it" wait_while test_pgrep -x -f "/bin/sleep 79"
 type_line 'echo rc=$?'
 expect "qrun's status is the command's (130)" shows '^rc=130$'
+
+# The same without a pid namespace: no init in between, the monitor relays.
+clear_screen
+type_line "$QRUN -s namespaces.pid=false $T/m.ini -- /bin/sleep 82"
+wait_until test_pgrep -x -f "/bin/sleep 82"
+tm send-keys C-z
+expect "pid = false: Ctrl-Z stops qrun too" shows 'Stopped +.*qrun -s namespaces.pid=false'
+clear_screen
+type_line "bg"
+expect "pid = false: bg continues the command in the background" \
+        wait_while test_pgrep -f -x "/bin/sleep 82" -r T
+type_line "fg"
+wait_until shows 'sleep 82$'
+tm send-keys C-c
+expect "pid = false: fg, then Ctrl-C ends it" wait_while test_pgrep -x -f "/bin/sleep 82"
 
 # ---- SIGKILL of the command in raw mode: qrun puts the terminal back ----
 clear_screen
