@@ -142,7 +142,8 @@ void init_run(void (*run)(void *), void *arg, const struct terminal *t)
                 } else if (sig == SIG_TERMINATE_ALL) {
                         kill(-1, SIGTERM);
                 } else if (sig == SIG_RESUME) {
-                        terminal_resume(command, info.si_value.sival_int != 0);
+                        if (info.si_pid == 0) /* the monitor's: sent from outside */
+                                terminal_resume(command, info.si_value.sival_int != 0);
                 } else if (sig == SIGCONT && t->kept) {
                         /* The monitor's SIG_RESUME says whether in the foreground. */
                 } else if (sig > 0) {
