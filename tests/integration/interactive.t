@@ -3,7 +3,7 @@
 # user. Job control inside (Ctrl-Z, jobs, fg, kill %1), Ctrl-C, the window
 # size, TIOCSTI refused from inside, a stop of the command stopping qrun for
 # the outer shell, and the terminal left usable when qrun ends, also when the
-# command is SIGKILLed in raw mode.
+# command is SIGKILLed in raw mode; then bash in a Debian image in mount mode.
 . "$(dirname "$0")/../lib.sh"
 
 if ! command -v tmux >/dev/null || [ ! -c /dev/ptmx ]; then
@@ -164,6 +164,48 @@ kill -KILL "$(test_pgrep -x -f 'sleep 81')"
 wait_until last_line_is 'outer\$$'
 type_line 'stty -a | tr " ;" "\n\n" | grep -xE -- "-?(icanon|echo)" | tr "\n" ,; stty sane; echo'
 expect "control: profile = none leaves the raw terminal behind" shows '-icanon,-echo,'
+
+# ---- bash in a Debian image, mount mode, as the issue tried it ----
+# The image tests/helper/debian-image.sh builds and caches (import_debian.t
+# uses it too); skipped when it is not cached and cannot be built here.
+if img=$("$QRUN_SOURCE/tests/helper/debian-image.sh" ${QRUN_TEST_CACHE:+"$QRUN_TEST_CACHE"} 2>"$T/fixture.err"); then
+        mkdir "$T/imp"
+        [ "$(id -u)" -eq 0 ] && chown "$QRUN_TEST_USER" "$T/imp"
+        run_qrun import -q --manifest "$T/imp/deb.ini" "oci:$img/layout:bookworm-python3" "$T/imp/deb"
+        is "$RC" 0 "the Debian image is imported (mount mode, proc, dev = minimal)"
+        if [ "$(id -u)" -eq 0 ]; then qt_user=$QRUN_TEST_USER; else qt_user=$(id -un); fi
+        clear_screen
+        type_line "$QRUN -s 'process.env=PS1=deb\$\$' $T/imp/deb.ini -- bash --norc -i"
+        expect "bash -i in the Debian image starts" last_line_is '^deb\$$'
+        ok "$(shows 'cannot set terminal process group|no job control'; [ $? -ne 0 ]; echo $?)" \
+                "... without 'cannot set terminal process group' or 'no job control'"
+        type_line 'tty; echo "T=$TERM L=$LANG H=$HOME"; id -un; getent passwd "$(id -u)" | cut -d: -f1,3,6'
+        expect "tty names the terminal (/dev/console)" shows '^/dev/console$'
+        expect "TERM and LANG are kept, HOME set" shows '^T=xterm-256color L=C.UTF-8 H=/$'
+        expect "id -un and getent passwd know the user" shows "^$qt_user:$(id -u "$qt_user"):/$"
+        clear_screen
+        type_line "sleep 77"
+        wait_until test_pgrep -x -f "sleep 77"
+        tm send-keys C-z
+        expect "bash: Ctrl-Z stops the job" shows '^\[1\]\+ +Stopped +sleep 77'
+        type_line "jobs; fg"
+        expect "bash: jobs, then fg continues it" wait_while test_pgrep -f -x "sleep 77" -r T
+        tm send-keys C-c
+        expect "bash: Ctrl-C interrupts it" wait_while test_pgrep -x -f "sleep 77"
+        type_line "sleep 78"
+        wait_until test_pgrep -x -f "sleep 78"
+        tm send-keys C-z
+        wait_until shows 'Stopped +sleep 78'
+        type_line "kill %1"
+        expect "bash: kill %1 ends the stopped job" wait_while test_pgrep -x -f "sleep 78"
+        type_line "exit"
+        expect "exit: back at the outer prompt" last_line_is '^outer\$$'
+elif [ "$(wc -l <"$T/fixture.err")" -eq 1 ] && grep -q '^debian-image.sh: ' "$T/fixture.err"; then
+        skip "$(sed 's/^debian-image.sh: //' "$T/fixture.err")"
+else
+        ok 1 "the Debian image could not be built"
+        sed 's/^/# /' "$T/fixture.err"
+fi
 
 tm kill-server
 wait_while test_processes
