@@ -161,10 +161,13 @@ static void print_env_defaults(const struct config *cfg, const struct key_def *k
 {
         const struct process_config *p = &cfg->process;
         print_bool(out, key->name, p->env_defaults);
-        if (p->env_defaults)
-                fprintf(out, "; kept: TERM COLORTERM LANG LANGUAGE LC_* TZ; set: HOME=%s USER=%s\n",
-                        cfg->user.home ? cfg->user.home : "(none)",
-                        cfg->user.name ? cfg->user.name : "(none)");
+        if (!p->env_defaults)
+                return;
+        const char *name = cfg->user.name ? cfg->user.name : "(not set: no name)";
+        fprintf(out,
+                "; kept: TERM COLORTERM LANG LANGUAGE LC_* TZ; unless env sets them: HOME=%s "
+                "USER=%s LOGNAME=%s\n",
+                cfg->user.home ? cfg->user.home : "/", name, name);
 }
 
 static void print_hostname(const struct config *cfg, const struct key_def *key, FILE *out)

@@ -44,6 +44,10 @@ run_qrun -s process.env_defaults=false "$T/env.ini"
 is "$(printf '%s\n' "$OUT" | sort)" "$(printf '%s\n' EMPTY= "GREETING=hello kept" "$qt_path" \
         QT_KEEP=kept QT_PFX_ONE=1 QT_PFX_TWO=2 | sort)" \
         "env_defaults = false: exactly env, env_keep and the default PATH"
+run_qrun --check "$T/env.ini"
+like "$OUT" "^env_defaults = true$" "--check shows env_defaults"
+like "$OUT" "^; kept: TERM COLORTERM LANG LANGUAGE LC_\\* TZ; unless env sets them: HOME=/ USER=$qt_user LOGNAME=$qt_user$" \
+        "... and what it adds"
 run_qrun -s user.uid=0 "$T/m.ini" -- /bin/sh -c 'echo "$HOME $USER $LOGNAME"'
 is "$OUT" "/root root root" "uid = 0: HOME=/root, USER and LOGNAME root"
 run_qrun -s process.env=HOME=/tmp -s process.env=USER=someone "$T/m.ini" -- /bin/sh -c 'echo "$HOME $USER $LOGNAME"'
