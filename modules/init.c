@@ -138,7 +138,7 @@ void init_run(void (*run)(void *), void *arg, const struct terminal *t)
                         if (reap(command, &status, t->kept, &stopped))
                                 _exit(status_to_exit_code(status)); /* the kernel ends the rest */
                         if (stopped)
-                                terminal_job_stopped(t, command);
+                                terminal_tell_stopped(); /* the monitor decides */
                 } else if (sig == SIG_TERMINATE_ALL) {
                         kill(-1, SIGTERM);
                 } else if (sig == SIG_RESUME) {
@@ -189,7 +189,7 @@ static void escalate_timeout(struct timeout_state *t, pid_t child, bool child_is
 }
 
 /* Waits for the next signal, or until the deadline; returns 0 on the deadline. */
-static int wait_signal(const struct timeout_state *t)
+static int wait_signal(const struct timeout_state *t, siginfo_t *info)
 {
         for (;;) {
                 struct timespec ts, *tsp = NULL;
@@ -202,8 +202,7 @@ static int wait_signal(const struct timeout_state *t)
                                                (long)(left % 1000000) * 1000};
                         tsp = &ts;
                 }
-                siginfo_t info;
-                int sig = sigtimedwait(&waited, &info, tsp);
+                int sig = sigtimedwait(&waited, info, tsp);
                 if (sig > 0)
                         return sig;
                 if (errno == EAGAIN)
@@ -225,6 +224,35 @@ static void resume_container(pid_t child, bool child_is_init)
                 warn("terminal", errno, "sigqueue to the container's init");
 }
 
+/* The command stopped (Ctrl-Z, or SIGTTIN reading the terminal in the
+ * background): when qrun's group holds the terminal (fg without SIGCONT, as
+ * shells do for a running job), the command gets it and goes on; otherwise
+ * qrun's group stops, as Ctrl-Z would stop it, so that the caller's shell sees
+ * its job stop; when nothing above qrun does job control, the command goes on
+ * in the background (what the kernel does for an orphaned group). */
+static void job_stopped(const struct terminal *term, pid_t child, bool child_is_init)
+{
+        if (terminal_is_foreground())
+                resume_container(child, child_is_init);
+        else if (term->stoppable)
+                terminal_stop_own_group(); /* returns once continued */
+        else if (child_is_init)
+                sigqueue(child, SIG_RESUME, (union sigval){.sival_int = 0});
+        else
+                terminal_resume(child, false);
+}
+
+/* A SIGCHLD that says the command stopped: the child itself (no pid 1), or pid
+ * 1's kill(0, SIGCHLD): SI_USER, not a state change, and from pid 1 (the
+ * kernel gives the sender's pid as the sender sees it: 1). */
+static bool command_stopped(const siginfo_t *info, bool child_is_init, int status,
+                            bool child_changed)
+{
+        if (child_changed)
+                return WIFSTOPPED(status);
+        return child_is_init && info->si_code == SI_USER && info->si_pid == 1;
+}
+
 int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms, const struct terminal *term)
 {
         struct timeout_state t = {0, 0, timeout_ms};
@@ -232,16 +260,18 @@ int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms, const stru
                 t.deadline_us = now_us() + timeout_ms * 1000;
         int status = 0;
         for (;;) {
-                int sig = wait_signal(&t);
+                siginfo_t info;
+                int sig = wait_signal(&t, &info);
                 if (sig == 0) {
                         escalate_timeout(&t, child, child_is_init);
                 } else if (sig == SIGCHLD) {
                         int flags = WNOHANG | (term->kept && !child_is_init ? WUNTRACED : 0);
-                        if (waitpid(child, &status, flags) != child)
-                                continue;
-                        if (!WIFSTOPPED(status))
+                        pid_t pid = waitpid(child, &status, flags);
+                        if (pid == child && !WIFSTOPPED(status))
                                 break;
-                        terminal_job_stopped(term, child); /* the command itself: no pid 1 */
+                        if (term->kept &&
+                            command_stopped(&info, child_is_init, status, pid == child))
+                                job_stopped(term, child, child_is_init);
                 } else if (sig == SIGCONT && term->kept) {
                         resume_container(child, child_is_init);
                 } else if (sig != SIG_TERMINATE_ALL) {

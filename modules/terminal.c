@@ -61,15 +61,18 @@ void terminal_enter(const struct terminal *t)
                 fail("terminal", errno, "tcsetpgrp");
 }
 
-void terminal_job_stopped(const struct terminal *t, pid_t group)
+void terminal_tell_stopped(void)
 {
-        if (!t->stoppable) {
-                if (kill(-group, SIGCONT) < 0)
-                        warn("terminal", errno, "kill(SIGCONT) of the stopped command");
-                return;
-        }
+        /* SIGCHLD: ignored by default by the others of qrun's group (a pipeline's
+         * other commands), where SIGTSTP would stop them. */
+        if (kill(0, SIGCHLD) < 0)
+                warn("terminal", errno, "kill(SIGCHLD) of qrun's process group");
+}
+
+void terminal_stop_own_group(void)
+{
         /* Every process of qrun's group but a pid namespace's init (which
-         * ignores signals it has no handler for): the monitor stops here. */
+         * ignores signals it has no handler for); the monitor stops here. */
         if (kill(0, SIGTSTP) < 0)
                 warn("terminal", errno, "kill(SIGTSTP) of qrun's process group");
 }
@@ -89,7 +92,7 @@ bool terminal_is_foreground(void)
 
 void terminal_restore(const struct terminal *t, pid_t command_group)
 {
-        if (!t->kept || !t->foreground)
+        if (!t->kept)
                 return;
         pid_t holder = tcgetpgrp(STDIN_FILENO);
         if (holder < 0)

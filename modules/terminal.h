@@ -32,11 +32,15 @@ void terminal_prepare(struct terminal *t, bool filter_refuses_injection);
  * group of its own, made the terminal's foreground group when qrun's was. */
 void terminal_enter(const struct terminal *t);
 
-/* The command's group (group: its number as the caller sees it) stopped: stop
- * qrun's own process group too, so that the caller's shell sees its job stop
- * and takes the terminal back; when nothing above qrun can resume it, continue
- * the command instead (what the kernel does for an orphaned group). */
-void terminal_job_stopped(const struct terminal *t, pid_t group);
+/* In pid 1, when the command stopped: tells the monitor, with a SIGCHLD to
+ * qrun's process group (pid 1 cannot name the monitor, outside its pid
+ * namespace); the monitor decides what follows. */
+void terminal_tell_stopped(void);
+
+/* In the monitor: stops qrun's own process group, as Ctrl-Z would have, so
+ * that the caller's shell sees its job stop and takes the terminal back.
+ * Returns once qrun is continued. */
+void terminal_stop_own_group(void);
 
 /* Continues the command's group; with foreground, gives it the terminal first. */
 void terminal_resume(pid_t group, bool foreground);
@@ -44,10 +48,12 @@ void terminal_resume(pid_t group, bool foreground);
 /* In the monitor: qrun's own process group is the terminal's foreground group. */
 bool terminal_is_foreground(void);
 
-/* In the monitor, once the container has ended: when qrun held the terminal at
- * start and the container (command_group, or a group with no process left)
- * holds it now, gives it back to qrun's group with the settings it had, so
- * that a killed full-screen program leaves no raw terminal behind. */
+/* In the monitor, once the container has ended: when qrun's group or the
+ * container (command_group, or a group with no process left) holds the
+ * terminal, gives it back to qrun's group with the settings it had when qrun
+ * started, so that a killed full-screen program leaves no raw terminal behind.
+ * A live group holding it (the caller's shell, qrun in the background) keeps
+ * it untouched. */
 void terminal_restore(const struct terminal *t, pid_t command_group);
 
 #endif

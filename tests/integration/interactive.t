@@ -129,6 +129,31 @@ expect "Ctrl-C ends it" wait_while test_pgrep -x -f "/bin/sleep 79"
 type_line 'echo rc=$?'
 expect "qrun's status is the command's (130)" shows '^rc=130$'
 
+# Started in the background: the command does not take the terminal. Reading
+# it stops the command (SIGTTIN), and so qrun; fg hands the terminal over.
+clear_screen
+type_line "$QRUN $T/m.ini -- /bin/head -n 1 &"
+wait_until test_pgrep -x qrun -r T
+type_line "jobs" # bash reports a change of state at its next prompt
+expect "started with &: reading the terminal (SIGTTIN) stops qrun" shows 'Stopped.*qrun '
+type_line "fg"
+wait_until shows 'head -n 1$'
+tm send-keys -l "from-the-terminal"
+tm send-keys Enter
+expect "fg: the command reads the terminal" shows '^from-the-terminal$'
+expect "... ends, and the outer shell prompts" last_line_is '^outer\$$'
+# fg of a job that is running (shells send no SIGCONT then): qrun's group gets
+# the terminal, and the command's first read hands it on.
+clear_screen
+type_line "$QRUN $T/m.ini -- /bin/sh -c 'read x; echo got-\$x' &"
+wait_until test_pgrep -x -f "/bin/sh -c read x; echo got-\\\$x"
+type_line "fg"
+wait_until shows "echo got-.x'$"
+tm send-keys -l "hello"
+tm send-keys Enter
+expect "fg of a running job: the command reads the terminal" shows '^got-hello$'
+expect "... ends, and the outer shell prompts" last_line_is '^outer\$$'
+
 # The same without a pid namespace: no init in between, the monitor relays.
 clear_screen
 type_line "$QRUN -s namespaces.pid=false $T/m.ini -- /bin/sleep 82"
@@ -175,7 +200,8 @@ if img=$("$QRUN_SOURCE/tests/helper/debian-image.sh" ${QRUN_TEST_CACHE:+"$QRUN_T
         is "$RC" 0 "the Debian image is imported (mount mode, proc, dev = minimal)"
         if [ "$(id -u)" -eq 0 ]; then qt_user=$QRUN_TEST_USER; else qt_user=$(id -un); fi
         clear_screen
-        type_line "$QRUN -s 'process.env=PS1=deb\$\$' $T/imp/deb.ini -- bash --norc -i"
+        # As yourself (the imported manifest says uid = 0): the image has no line for you.
+        type_line "$QRUN -s user.uid=self -s user.gid=self -s 'process.env=PS1=deb\$\$' $T/imp/deb.ini -- bash --norc -i"
         expect "bash -i in the Debian image starts" last_line_is '^deb\$$'
         ok "$(shows 'cannot set terminal process group|no job control'; [ $? -ne 0 ]; echo $?)" \
                 "... without 'cannot set terminal process group' or 'no job control'"
