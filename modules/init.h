@@ -27,8 +27,9 @@ void init_die_with_monitor(void);
 /* Pid 1: starts the command with run(arg), reaps every process, relays the
  * forwarded signals to the command and, when it exits, exits with its status
  * (the kernel then kills whatever is left in the pid namespace). With the
- * caller's terminal kept, it also relays job control: a stop of the command
- * stops qrun, and the monitor's word on SIGCONT continues it. */
+ * caller's terminal kept, it also relays job control: it tells the monitor
+ * when the command stops, and continues it (in the foreground or not) on the
+ * monitor's word. */
 _Noreturn void init_run(void (*run)(void *), void *arg,
                         const struct terminal *t); /* run must not return */
 

@@ -1,6 +1,7 @@
 /* The caller's terminal: who holds it while the command runs, and job control
- * across the container (a stop of the command becomes a stop of qrun, which
- * the caller's shell sees and resumes).
+ * across the container: a stop of the command becomes a stop of qrun's group,
+ * which the caller's shell sees, and SIGCONT from fg or bg continues the
+ * command, in the foreground or not (the monitor decides, in init.c).
  *
  * The command keeps the caller's controlling terminal only under a filter that
  * refuses ioctl(TIOCSTI) and ioctl(TIOCLINUX) (a built-in profile), so that it
