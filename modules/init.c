@@ -228,14 +228,14 @@ static void resume_container(pid_t child, bool child_is_init)
  * background): when qrun's group holds the terminal (fg without SIGCONT, as
  * shells do for a running job), the command gets it and goes on; otherwise
  * qrun's group stops, as Ctrl-Z would stop it, so that the caller's shell sees
- * its job stop; when nothing above qrun does job control, the command goes on
- * in the background (what the kernel does for an orphaned group). */
-static void job_stopped(const struct terminal *term, pid_t child, bool child_is_init)
+ * its job stop; when the kernel will not stop qrun's group (orphaned: nothing
+ * above qrun does job control), the command goes on in the background. */
+static void job_stopped(pid_t child, bool child_is_init)
 {
         if (terminal_is_foreground())
                 resume_container(child, child_is_init);
-        else if (term->stoppable)
-                terminal_stop_own_group(); /* returns once continued */
+        else if (terminal_stop_own_group())
+                return; /* continued: the pending SIGCONT continues the command */
         else if (child_is_init)
                 sigqueue(child, SIG_RESUME, (union sigval){.sival_int = 0});
         else
@@ -271,7 +271,7 @@ int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms, const stru
                                 break;
                         if (term->kept &&
                             command_stopped(&info, child_is_init, status, pid == child))
-                                job_stopped(term, child, child_is_init);
+                                job_stopped(child, child_is_init);
                 } else if (sig == SIGCONT && term->kept) {
                         resume_container(child, child_is_init);
                 } else if (sig != SIG_TERMINATE_ALL) {

@@ -21,17 +21,6 @@ static int give_terminal(pid_t group)
         return r;
 }
 
-/* A parent in qrun's session is a shell doing job control (or a shell script
- * such a shell runs): it waits for qrun with WUNTRACED and resumes it with
- * SIGCONT. A parent in another session (qrun leads its session: started by
- * script, or by tmux directly) leaves qrun's group orphaned: the kernel
- * discards SIGTSTP there and nobody would resume it. */
-static bool parent_does_job_control(void)
-{
-        pid_t parent_sid = getsid(getppid());
-        return parent_sid >= 0 && parent_sid == getsid(0);
-}
-
 void terminal_prepare(struct terminal *t, bool filter_refuses_injection)
 {
         *t = (struct terminal){0};
@@ -42,7 +31,6 @@ void terminal_prepare(struct terminal *t, bool filter_refuses_injection)
                 return; /* not qrun's controlling terminal (ENOTTY): a new session */
         t->kept = true;
         t->foreground = holder == getpgrp();
-        t->stoppable = parent_does_job_control();
         t->saved = tcgetattr(STDIN_FILENO, &t->mode) == 0;
         if (ttyname_r(STDIN_FILENO, t->path, sizeof(t->path)) != 0)
                 t->path[0] = '\0'; /* no /dev/console inside, nothing else changes */
@@ -69,12 +57,19 @@ void terminal_tell_stopped(void)
                 warn("terminal", errno, "kill(SIGCHLD) of qrun's process group");
 }
 
-void terminal_stop_own_group(void)
+bool terminal_stop_own_group(void)
 {
         /* Every process of qrun's group but a pid namespace's init (which
          * ignores signals it has no handler for); the monitor stops here. */
-        if (kill(0, SIGTSTP) < 0)
+        if (kill(0, SIGTSTP) < 0) {
                 warn("terminal", errno, "kill(SIGTSTP) of qrun's process group");
+                return false;
+        }
+        /* Continued: the SIGCONT that did it waits, blocked, for the monitor's
+         * loop. None: the kernel discarded SIGTSTP (an orphaned group: nothing
+         * above qrun does job control) or qrun ignores it. */
+        sigset_t pending;
+        return sigpending(&pending) == 0 && sigismember(&pending, SIGCONT);
 }
 
 void terminal_resume(pid_t group, bool foreground)

@@ -18,7 +18,6 @@
 struct terminal {
         bool kept;       /* the command keeps the caller's controlling terminal (stdin) */
         bool foreground; /* qrun's process group held the terminal at start */
-        bool stoppable;  /* a job-control shell above qrun sees qrun stop and resumes it */
         bool saved;      /* mode holds the terminal's settings at start */
         struct termios mode;
         char path[64]; /* the terminal's name ("" if unknown): /dev/console in mount mode */
@@ -40,8 +39,10 @@ void terminal_tell_stopped(void);
 
 /* In the monitor: stops qrun's own process group, as Ctrl-Z would have, so
  * that the caller's shell sees its job stop and takes the terminal back.
- * Returns once qrun is continued. */
-void terminal_stop_own_group(void);
+ * Returns true once qrun is continued (SIGCONT then pending), false at once
+ * when the kernel did not stop it: an orphaned group (qrun leads its session,
+ * or its parent does no job control), where nobody would continue it. */
+bool terminal_stop_own_group(void);
 
 /* Continues the command's group; with foreground, gives it the terminal first. */
 void terminal_resume(pid_t group, bool foreground);

@@ -129,10 +129,17 @@ if [ -c /dev/ptmx ]; then
                 '^pid=([0-9]+) sid=\1 pgid=\1$' "profile = none: a new session even on a terminal"
         is "$(on_terminal "$QRUN -s seccomp.profile=none $T/m.ini -- /bin/qtest tiocsti")" "tiocsti=EPERM" \
                 "profile = none: TIOCSTI refused by the kernel (not the command's terminal)"
+        # A stop under script (qrun's group orphaned: nothing above it does job
+        # control) would hang for ever if qrun stopped too: timeout bounds it.
+        user_command script -qec "$QRUN $T/m.ini -- /bin/sh -c 'kill -STOP \$\$; echo resumed'" /dev/null
+        is "$(timeout 60 "${CMD[@]}" </dev/null | tr -d '\r')" "resumed" \
+                "nothing above qrun does job control (script): a stop of the command is undone"
+        user_command script -qec "$QRUN -s namespaces.pid=false $T/m.ini -- /bin/sh -c 'kill -STOP \$\$; echo resumed'" /dev/null
+        is "$(timeout 60 "${CMD[@]}" </dev/null | tr -d '\r')" "resumed" "... also without a pid namespace"
         is "$(on_terminal "$QRUN $T/m.ini -- /bin/qtest tiocsti 0x5413")" "tiocsti=ok" \
                 "other terminal requests still work (TIOCGWINSZ)"
 else
-        for i in $(seq 14); do skip "no /dev/ptmx for the terminal tests"; done
+        for i in $(seq 16); do skip "no /dev/ptmx for the terminal tests"; done
 fi
 
 # stdio passes through untouched
