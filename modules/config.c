@@ -39,7 +39,7 @@ bool config_check(const struct config *cfg, struct diag *d)
         ok = mounts_check(cfg, d) && ok;
         ok = process_check(cfg, d) && ok;
         ok = landlock_check(cfg, d) && ok;
-        userns_check_identity(cfg); /* a warning, not a problem */
+        userns_check_identity(cfg, d); /* a warning, not a problem */
         return ok;
 }
 

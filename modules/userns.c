@@ -70,10 +70,11 @@ void userns_resolve_identity(struct user_config *u, bool home_bound)
                 u->home = xstrdup(u->uid == ID_ROOT ? "/root" : "/");
 }
 
-void userns_check_identity(const struct config *cfg)
+void userns_check_identity(const struct config *cfg, const struct diag *d)
 {
         int rootfd = rootfs_dir_fd(&cfg->rootfs);
-        if (!cfg->check_only || cfg->mounts.enabled || rootfd < 0 || rootfs_is_host(&cfg->rootfs))
+        if (d->errors || !cfg->check_only || cfg->mounts.enabled || rootfd < 0 ||
+            rootfs_is_host(&cfg->rootfs))
                 return;
         unsigned long uid = cfg->user.uid == ID_ROOT ? 0 : getuid();
         size_t len;

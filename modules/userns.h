@@ -6,6 +6,7 @@
 #include "fail.h"
 
 struct config;
+struct diag;
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -33,8 +34,8 @@ void userns_resolve_identity(struct user_config *u, bool home_bound);
 
 /* Check step, --check only: in chroot mode (no mount namespace, so qrun
  * cannot add the user) a warning when the rootfs's /etc/passwd has no entry
- * for the uid the command runs as. Reports nothing else. */
-void userns_check_identity(const struct config *cfg);
+ * for the uid the command runs as, once everything else checked out (d). */
+void userns_check_identity(const struct config *cfg, const struct diag *d);
 
 /* Refuses a setuid/setgid installation or differing real and effective ids. */
 void userns_refuse_elevated_privileges(void);
