@@ -481,8 +481,21 @@ static int runtime_dir(struct failure *f)
         return dir;
 }
 
-/* The server's name: the image file's identity (FNV-1a of device, inode,
- * size and times), so that a rewritten image gets a server of its own. */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t size)
+{
+        for (size_t i = 0; i < size; i++) {
+                h ^= ((const unsigned char *)data)[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+/* The server's name: the image file's identity (device, inode, size and
+ * times: a rewritten image gets a server of its own) and the launch's cgroup.
+ * A server lives in the cgroup of the launch that started it, and batch
+ * systems end a job by killing its cgroup: shared across two Slurm jobs, one
+ * job's end would take the other's rootfs away. So launches share a server
+ * only within one cgroup (one job, one CI job, one login session). */
 static void server_name(int image, char *name, size_t size)
 {
         struct stat st = {0};
@@ -490,11 +503,13 @@ static void server_name(int image, char *name, size_t size)
         uint64_t id[] = {st.st_dev,         st.st_ino,          (uint64_t)st.st_size,
                          st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ctim.tv_sec,
                          st.st_ctim.tv_nsec};
-        uint64_t h = 0xcbf29ce484222325ULL;
-        for (size_t i = 0; i < sizeof(id); i++) {
-                h ^= ((const unsigned char *)id)[i];
-                h *= 0x100000001b3ULL;
-        }
+        uint64_t h = fnv1a(0xcbf29ce484222325ULL, id, sizeof(id));
+        char cgroup[4096];
+        int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? 0 : read(fd, cgroup, sizeof(cgroup));
+        if (fd >= 0)
+                close(fd);
+        h = fnv1a(h, cgroup, n > 0 ? (size_t)n : 0);
         snprintf(name, size, "sqfs-%016" PRIx64, h);
 }
 

@@ -178,18 +178,24 @@ static int write_proc_file(const char *path, const char *text)
 /* A map file not written: why, in the user's terms. */
 static int map_failure(struct failure *f, const char *path)
 {
-        if (errno == EPERM)
-                return failure(f, "unable to write %s (%s)", path, explain_userns_refusal(errno));
-        return failure(f, "unable to write %s (is /proc mounted?)", path);
+        int err = errno;
+        if (err != EPERM)
+                return failure(f, "unable to write %s (is /proc mounted?)", path);
+        const char *why = explain_userns_refusal(err); /* reads sysctls: errno changes */
+        errno = err;
+        return failure(f, "unable to write %s (%s)", path, why);
 }
 
 int userns_unshare(uid_t inside_uid, gid_t inside_gid, int other_flags, struct failure *f)
 {
         uid_t uid = geteuid();
         gid_t gid = getegid();
-        if (unshare(CLONE_NEWUSER | other_flags) < 0)
-                return failure(f, "unable to create the namespaces: %s",
-                               explain_userns_refusal(errno));
+        if (unshare(CLONE_NEWUSER | other_flags) < 0) {
+                int err = errno;
+                const char *why = explain_userns_refusal(err); /* reads sysctls: errno changes */
+                errno = err;
+                return failure(f, "unable to create the namespaces: %s", why);
+        }
         char map[64];
         snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)inside_uid, (unsigned)uid);
         if (write_proc_file("/proc/self/uid_map", map) < 0)

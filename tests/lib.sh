@@ -100,12 +100,28 @@ run_qrun() {
 
 # test_pgrep ARGS...: pgrep ARGS... among the processes of the account qrun
 # runs as (the test user as root, ourselves otherwise), never the whole host's.
+# With -c (alone or as -cf), the count, as pgrep -c prints it.
 test_pgrep() {
+        local count= args=() a pids status
+        for a in "$@"; do
+                case $a in
+                -c) count=1 ;;
+                -c?*) count=1 args+=("-${a#-c}") ;;
+                *) args+=("$a") ;;
+                esac
+        done
         if [ "$(id -u)" -eq 0 ]; then
-                not_reaped_by_init $(pgrep -u "$QRUN_TEST_USER" "$@")
+                pids=$(not_reaped_by_init $(pgrep -u "$QRUN_TEST_USER" "${args[@]}"))
         else
-                not_reaped_by_init $(pgrep -u "$(id -u)" "$@")
+                pids=$(not_reaped_by_init $(pgrep -u "$(id -u)" "${args[@]}"))
         fi
+        status=$?
+        if [ -n "$count" ]; then
+                printf '%s' "$pids" | grep -c .
+        elif [ -n "$pids" ]; then
+                printf '%s\n' "$pids"
+        fi
+        return $status
 }
 
 # end_image_servers: ends the test user's SquashFS image servers, which

@@ -119,8 +119,25 @@ if [ -n "$fuse_ok" ]; then
         ls "$T/xdg/qrun" | grep -c '^sqfs-.*\.sock$' >"$T/socks"
         is "$(cat "$T/socks")" "1" "with XDG_RUNTIME_DIR (the user's own), the server's socket is there"
         wait_while test_pgrep -x qrun-squashfs
+        # Launches share a server only within one cgroup: a batch system ends a
+        # job by killing its cgroup, the server with it.
+        cg=/sys/fs/cgroup/unified/qrun-images-$$
+        if [ "$(id -u)" -eq 0 ] && mkdir "$cg" 2>/dev/null; then
+                as_user "$QRUN" -v "$T/shared.ini" -- /bin/sleep 1 2>"$T/cg1" &
+                wait_for "$T/cg1" "FUSE server"
+                user_command "$QRUN" -v "$T/shared.ini" -- /bin/true
+                sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "${CMD[@]}" 2>"$T/cg2"
+                wait
+                one=$(server_of "$T/cg1") two=$(server_of "$T/cg2")
+                [ "${two%% *}" = started ] && [ "${two#* }" != "${one#* }" ]
+                ok $? "a launch in another cgroup starts a server of its own (got: $one, then $two)"
+                end_image_servers
+                rmdir "$cg"
+        else
+                skip "needs root and cgroup v2 at /sys/fs/cgroup/unified to make a cgroup"
+        fi
 else
-        for _ in $(seq 9); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
+        for _ in $(seq 10); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
 fi
 printf '[rootfs]\npath = %s\nlinger = 5s\n' "$ROOTFS" | manifest "$T/dirlinger.ini"
 run_qrun "$T/dirlinger.ini" -- /bin/true
