@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* tcsetpgrp from a background group: SIGTTOU is blocked meanwhile, or the
@@ -21,10 +22,20 @@ static int give_terminal(pid_t group)
         return r;
 }
 
+/* stdout is the terminal stdin is. Not so in a pipeline (qrun ... | less):
+ * there the command must not take the terminal from the pipeline's other
+ * commands, which read it too (less stops on SIGTTIN). */
+static bool stdout_is_stdin(void)
+{
+        struct stat in, out;
+        return fstat(STDIN_FILENO, &in) == 0 && fstat(STDOUT_FILENO, &out) == 0 &&
+               S_ISCHR(out.st_mode) && in.st_rdev == out.st_rdev;
+}
+
 void terminal_prepare(struct terminal *t, bool filter_refuses_injection)
 {
         *t = (struct terminal){0};
-        if (!filter_refuses_injection || !isatty(STDIN_FILENO))
+        if (!filter_refuses_injection || !isatty(STDIN_FILENO) || !stdout_is_stdin())
                 return;
         pid_t holder = tcgetpgrp(STDIN_FILENO);
         if (holder < 0)

@@ -24,8 +24,9 @@ struct terminal {
 };
 
 /* In the monitor, before fork: keeps the terminal when stdin is qrun's
- * controlling terminal and filter_refuses_injection (the seccomp program
- * refuses TIOCSTI and TIOCLINUX); remembers who holds it and its settings. */
+ * controlling terminal, stdout that same terminal (not a pipe: qrun ... |
+ * less), and filter_refuses_injection (the seccomp program refuses TIOCSTI
+ * and TIOCLINUX); remembers who holds it and its settings. */
 void terminal_prepare(struct terminal *t, bool filter_refuses_injection);
 
 /* In the command, before exec: a new session (terminal not kept), or a process

@@ -54,6 +54,13 @@ expect() {
         [ $rc -eq 0 ] || printf '#   screen:\n%s\n' "$(screen | sed 's/^/#     /')"
         return $rc
 }
+# qrun_holds_terminal: the terminal's foreground group is qrun's (the outer
+# shell's fg has handed it over), so that keys typed now reach qrun's side.
+qrun_holds_terminal() {
+        local pid
+        pid=$(pgrep -u "$QRUN_TEST_USER" -o -x qrun) || return 1
+        [ "$(ps -o tpgid= -p "$pid" | tr -d ' ')" = "$(ps -o pgid= -p "$pid" | tr -d ' ')" ]
+}
 clear_screen() {
         type_line "clear"
         wait_until last_line_is '^outer\$$|^inner\$$'
@@ -149,6 +156,7 @@ type_line "$QRUN $T/m.ini -- /bin/sh -c 'read x; echo got-\$x' &"
 wait_until test_pgrep -x -f "/bin/sh -c read x; echo got-\\\$x"
 type_line "fg"
 wait_until shows "echo got-.x'$"
+wait_until qrun_holds_terminal
 tm send-keys -l "hello"
 tm send-keys Enter
 expect "fg of a running job: the command reads the terminal" shows '^got-hello$'
@@ -166,6 +174,7 @@ expect "pid = false: bg continues the command in the background" \
         wait_while test_pgrep -f -x "/bin/sleep 82" -r T
 type_line "fg"
 wait_until shows 'sleep 82$'
+wait_until qrun_holds_terminal # fg of a running job: qrun's group, not the command's
 tm send-keys C-c
 expect "pid = false: fg, then Ctrl-C ends it" wait_while test_pgrep -x -f "/bin/sleep 82"
 

@@ -125,6 +125,8 @@ if [ -c /dev/ptmx ]; then
                 "... and /dev/tty opens (the controlling terminal)"
         like "$(on_terminal "$QRUN -s mounts.dev=minimal -s seccomp.profile=none $T/m.ini -- /bin/sh -c 'tty; test -e /dev/console || echo no-console'" | tr '\n' ' ')" \
                 "not a tty no-console" "profile = none: no terminal kept, no /dev/console"
+        like "$(as_user script -qec "$QRUN $T/m.ini -- /bin/qtest session | cat" /dev/null </dev/null | tr -d '\r')" \
+                '^pid=([0-9]+) sid=\1 pgid=\1$' "stdout a pipe (qrun ... | less): a new session, the terminal stays the pipeline's"
         like "$(on_terminal "$QRUN -s seccomp.profile=none $T/m.ini -- /bin/qtest session")" \
                 '^pid=([0-9]+) sid=\1 pgid=\1$' "profile = none: a new session even on a terminal"
         is "$(on_terminal "$QRUN -s seccomp.profile=none $T/m.ini -- /bin/qtest tiocsti")" "tiocsti=EPERM" \
@@ -139,7 +141,7 @@ if [ -c /dev/ptmx ]; then
         is "$(on_terminal "$QRUN $T/m.ini -- /bin/qtest tiocsti 0x5413")" "tiocsti=ok" \
                 "other terminal requests still work (TIOCGWINSZ)"
 else
-        for i in $(seq 16); do skip "no /dev/ptmx for the terminal tests"; done
+        for i in $(seq 17); do skip "no /dev/ptmx for the terminal tests"; done
 fi
 
 # stdio passes through untouched
