@@ -264,7 +264,6 @@ EOF
 # ---- the report ----
 q=$(median_ms "${label[qrun]}")
 ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
-verdict() { if awk "BEGIN {exit !($1)}"; then echo "met"; else echo "**missed**"; fi; }
 vs_crun=$(ratio "$(median_ms "${label[crun]}")" "$q")
 vs_bwrap=$(ratio "$(median_ms "${label[bwrap]}")" "$q")
 vs_chrun=$(ratio "$(median_ms "${label[chrun]}")" "$q")

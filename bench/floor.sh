@@ -73,7 +73,6 @@ size=$(stat -c %s "$REPO/build/qrun")
 # (with the default profile).
 steps=$(verbose_step_medians 300 as_bench_user "$WORK/qrun" -v "$WORK/true.ini")
 
-verdict() { if awk "BEGIN {exit !($1)}"; then echo "met"; else echo "**missed**"; fi; }
 mkdir -p "$BENCH_DIR/results"
 cat >"$BENCH_DIR/results/10-core.md" <<EOF2
 ## Core launch: qrun against the floor program

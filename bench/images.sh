@@ -103,8 +103,8 @@ done
 declare -A files=()
 alternating_rounds "$rounds" "$runs" 5 "${names[@]}"
 rows=("qrun, directory, chroot mode=${files[dir]}" "qrun, directory, mount mode=${files[dir_mount]}"
-        "qrun, SquashFS=${files[sqfs]}" "qrun, SquashFS, linger = 0=${files[sqfs_cold]}"
-        "qrun, SquashFS made with gzip, linger = 0=${files[sqfs_gzip]}"
+        "qrun, SquashFS=${files[sqfs]}" "qrun, SquashFS, linger 0=${files[sqfs_cold]}"
+        "qrun, SquashFS made with gzip, linger 0=${files[sqfs_gzip]}"
         "qrun, SquashFS + tmpfs overlay=${files[sqfs_ov]}"
         "qrun, directory + tmpfs overlay=${files[dir_ov]}" "qrun, uid 0=${files[root]}"
         "qrun, uid 0 + fakeroot=${files[fake]}" "ch-run, directory=${files[chrun]}"
@@ -112,22 +112,20 @@ rows=("qrun, directory, chroot mode=${files[dir]}" "qrun, directory, mount mode=
         "qrun, directory, mount mode, /bin/true=${files[true_dir]}" "qrun, SquashFS, /bin/true=${files[true_sqfs]}")
 [ -n "${files[chrun_sqfs]:-}" ] && rows+=("ch-run, SquashFS=${files[chrun_sqfs]}")
 table=$(python3 "$BENCH_DIR/stats.py" "qrun, directory, mount mode" "${rows[@]}")
-median_of() { printf '%s\n' "$table" | awk -F'|' -v name="$1" '$2 == " " name " " {gsub(/[ ms]/, "", $4); print $4}'; }
-diff_ms() { awk "BEGIN {printf \"%.2f\", $(median_of "$1") - $(median_of "$2")}"; }
+diff_ms() { awk "BEGIN {printf \"%.2f\", $(median_of "$1" "$table") - $(median_of "$2" "$table")}"; }
 d_sqfs=$(diff_ms "qrun, SquashFS" "qrun, directory, mount mode")
 d_ov=$(diff_ms "qrun, directory + tmpfs overlay" "qrun, directory, mount mode")
 d_fake=$(diff_ms "qrun, uid 0 + fakeroot" "qrun, uid 0")
 d_true=$(diff_ms "qrun, SquashFS, /bin/true" "qrun, directory, mount mode, /bin/true")
-d_cold=$(diff_ms "qrun, SquashFS, linger = 0" "qrun, directory, mount mode")
-d_gzip=$(diff_ms "qrun, SquashFS made with gzip, linger = 0" "qrun, directory, mount mode")
-r_fake=$(awk "BEGIN {printf \"%.3f\", $(median_of "qrun, uid 0 + fakeroot") / $(median_of "qrun, uid 0")}")
+d_cold=$(diff_ms "qrun, SquashFS, linger 0" "qrun, directory, mount mode")
+d_gzip=$(diff_ms "qrun, SquashFS made with gzip, linger 0" "qrun, directory, mount mode")
+r_fake=$(awk "BEGIN {printf \"%.3f\", $(median_of "qrun, uid 0 + fakeroot" "$table") / $(median_of "qrun, uid 0" "$table")}")
 attach=$(as_bench_user "$WORK/seccomp_attach" builtin 500 default default+fakeroot strict strict+fakeroot)
 attach_ratio() { printf '%s\n' "$attach" | awk -F'|' -v name="$1" '$2 == " " name " " {gsub(/ /, "", $4); print $4}'; }
 r_attach=$(awk "BEGIN {printf \"%.3f\", $(attach_ratio default+fakeroot) / $(attach_ratio default)}")
 r_attach_strict=$(awk "BEGIN {printf \"%.3f\", $(attach_ratio strict+fakeroot) / $(attach_ratio strict)}")
 steps=$(verbose_step_medians 100 as_bench_user "$WORK/qrun" -v "$WORK/sqfs.ini")
 
-verdict() { if awk "BEGIN {exit !($1)}"; then echo "met"; else echo "**missed**"; fi; }
 mkdir -p "$BENCH_DIR/results"
 cat >"$BENCH_DIR/results/60-images.md" <<EOF2
 ## Images at launch: SquashFS, overlays, fake root

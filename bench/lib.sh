@@ -93,3 +93,11 @@ assemble_results() {
                 done
         } >"$BENCH_DIR/RESULTS.md"
 }
+
+# median_of NAME TABLE: the median in ms of row NAME of a stats.py table.
+median_of() {
+        printf '%s\n' "$2" | awk -F'|' -v name="$1" '$2 == " " name " " {gsub(/[ ms]/, "", $4); print $4}'
+}
+
+# verdict CONDITION: "met" when the awk condition holds, else "**missed**".
+verdict() { if awk "BEGIN {exit !($1)}"; then echo "met"; else echo "**missed**"; fi; }

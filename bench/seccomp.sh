@@ -91,17 +91,16 @@ for p, rules in (("custom400.ini", sys.argv[2]), ("custom400-one-per-line.ini", 
 EOF3
 )
 
-median_of() { printf '%s\n' "$attach" | awk -F'|' -v name="$1" '$2 == " " name " " {gsub(/ /, "", $4); print $4}'; }
-q=$(median_of "qrun (native only, range search)")
-ld3=$(median_of "libseccomp default output, x86_64+x86+x32")
-lt3=$(median_of "libseccomp binary tree, x86_64+x86+x32")
-ld1=$(median_of "libseccomp default output, x86_64 only")
-lt1=$(median_of "libseccomp binary tree, x86_64 only")
+attach_median() { printf '%s\n' "$attach" | awk -F'|' -v name="$1" '$2 == " " name " " {gsub(/ /, "", $4); print $4}'; }
+q=$(attach_median "qrun (native only, range search)")
+ld3=$(attach_median "libseccomp default output, x86_64+x86+x32")
+lt3=$(attach_median "libseccomp binary tree, x86_64+x86+x32")
+ld1=$(attach_median "libseccomp default output, x86_64 only")
+lt1=$(attach_median "libseccomp binary tree, x86_64 only")
 loop_ratio=$(printf '%s\n' "$loop" | awk -F'|' '$2 ~ /qrun default/ {gsub(/[ ×]/, "", $4); print $4}')
 custom_total=$(printf '%s\n' "$custom" | awk -F'|' 'NR == 3 {gsub(/ /, "", $6); print $6}')
 custom_compile=$(printf '%s\n' "$custom" | awk -F'|' 'NR == 3 {gsub(/ /, "", $4); print $4}')
 ratio() { awk "BEGIN {printf \"%.3f\", $1 / $2}"; }
-verdict() { if awk "BEGIN {exit !($1)}"; then echo "met"; else echo "**missed**"; fi; }
 r_ld3=$(ratio "$q" "$ld3") r_lt3=$(ratio "$q" "$lt3") r_ld1=$(ratio "$q" "$ld1") r_lt1=$(ratio "$q" "$lt1")
 
 mkdir -p "$BENCH_DIR/results"

@@ -85,9 +85,6 @@ table=$(python3 "$BENCH_DIR/stats.py" floor "floor=${files[floor]}" \
         "qrun mount mode=${files[mount]}" "bwrap, same mounts=${files[bwrap_mount]}")
 host_table=$(python3 "$BENCH_DIR/stats.py" "floor, host root" "floor, host root=${files[floor_host]}" \
         "qrun host mode + Landlock=${files[landlock]}")
-median_of() { # NAME TABLE: the median in ms
-        printf '%s\n' "$2" | awk -F'|' -v name="$1" '$2 == " " name " " {gsub(/[ ms]/, "", $4); print $4}'
-}
 ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
 m_floor=$(median_of floor "$table")
 m_chroot=$(median_of "qrun chroot (this build)" "$table")
@@ -104,7 +101,6 @@ r_chroot=$(ratio "$m_chroot" "$m_base")
 # Where mount mode's time goes: medians of qrun -v over 300 launches.
 steps=$(verbose_step_medians 300 as_bench_user "$WORK/qrun" -v "$WORK/mount.ini")
 
-verdict() { if awk "BEGIN {exit !($1)}"; then echo "met"; else echo "**missed**"; fi; }
 mkdir -p "$BENCH_DIR/results"
 cat >"$BENCH_DIR/results/40-views.md" <<EOF2
 ## Filesystem views: mount mode, Landlock host mode, chroot unchanged

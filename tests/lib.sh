@@ -124,6 +124,26 @@ test_pgrep() {
         return $status
 }
 
+# cached_image VAR HELPER WHAT PREFIX: runs tests/helper/HELPER (a builder of
+# an image cached between runs) and sets VAR to the image's directory. When it
+# cannot, the test ends: skipped when the helper says why in one line starting
+# with PREFIX (an ERE: no network, not root), failed otherwise, with its output.
+cached_image() {
+        local dir
+        if dir=$("$QRUN_SOURCE/tests/helper/$2" ${QRUN_TEST_CACHE:+"$QRUN_TEST_CACHE"} 2>"$T/fixture.err"); then
+                printf -v "$1" '%s' "$dir"
+                return 0
+        fi
+        if [ "$(wc -l <"$T/fixture.err")" -eq 1 ] && grep -Eq "^$4" "$T/fixture.err"; then
+                skip "$(sed -E "s/^$4//" "$T/fixture.err")"
+        else
+                ok 1 "$3 could not be built"
+                sed 's/^/# /' "$T/fixture.err"
+        fi
+        done_testing
+        exit
+}
+
 # end_image_servers: ends the test user's SquashFS image servers, which
 # outlive their launches by [rootfs] linger on purpose, so that the suites
 # after a test that used an image find no process of the test user.

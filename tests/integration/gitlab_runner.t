@@ -17,17 +17,7 @@ PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
 
 # ---- the image: built once (as root, a few minutes), then cached ----
-if ! layout=$("$QRUN_SOURCE/tests/helper/ci-image.sh" ${QRUN_TEST_CACHE:+"$QRUN_TEST_CACHE"} 2>"$T/fixture.err"); then
-        if [ "$(wc -l <"$T/fixture.err")" -eq 1 ] && grep -Eq '^(ci|debian)-image.sh: ' "$T/fixture.err"; then
-                skip "$(sed -E 's/^(ci|debian)-image.sh: //' "$T/fixture.err")"
-                done_testing
-                exit
-        fi
-        ok 1 "the CI image could not be built"
-        sed 's/^/# /' "$T/fixture.err"
-        done_testing
-        exit
-fi
+cached_image layout ci-image.sh "the CI image" '(ci|debian)-image.sh: '
 layout=$layout/layout
 for tool in git skopeo mksquashfs; do
         if ! command -v $tool >/dev/null; then

@@ -6,17 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 # ---- the image: built once (as root, a few minutes), then cached ----
-if ! img=$("$QRUN_SOURCE/tests/helper/debian-image.sh" ${QRUN_TEST_CACHE:+"$QRUN_TEST_CACHE"} 2>"$T/fixture.err"); then
-        if [ "$(wc -l <"$T/fixture.err")" -eq 1 ] && grep -q '^debian-image.sh: ' "$T/fixture.err"; then
-                skip "$(sed 's/^debian-image.sh: //' "$T/fixture.err")"
-                done_testing
-                exit
-        fi
-        ok 1 "the Debian image could not be built"
-        sed 's/^/# /' "$T/fixture.err"
-        done_testing
-        exit
-fi
+cached_image img debian-image.sh "the Debian image" 'debian-image.sh: '
 source_gz="oci:$img/layout:bookworm-python3"
 source_zst="oci:$img/layout-zstd:bookworm-python3"
 
