@@ -174,7 +174,9 @@ tree_sum() { (cd "$1" && find . -printf '%y %m %p %l\n' | sort && find . -type f
 own_sum=$(tree_sum "$T/user/own")
 printf '[rootfs]\npath = %s\noverlay = tmpfs:size=1M\n[process]\ncommand = /bin/sh\n' "$T/user/own" |
         manifest "$T/ov.ini"
-run_qrun "$T/ov.ini" -- /bin/sh -c 'echo new >/etc/new; rm /etc/group; cat /etc/new; ls /etc'
+# passwd = false: /etc/group stays the image's file, which can be deleted (with
+# [user] passwd it is a read-only bind, a mount point that rm cannot remove).
+run_qrun -s user.passwd=false "$T/ov.ini" -- /bin/sh -c 'echo new >/etc/new; rm /etc/group; cat /etc/new; ls /etc'
 is "$RC:$OUT" "0:new
 new
 passwd" "overlay = tmpfs: writes and deletions are seen inside"
@@ -197,14 +199,18 @@ b" "two containers at once: each sees its own writes only"
 
 printf '[rootfs]\npath = %s\noverlay = %s\n[process]\ncommand = /bin/sh\n' "$T/user/own" "$T/user/changes" |
         manifest "$T/ovdir.ini"
-run_qrun "$T/ovdir.ini" -- /bin/sh -c 'echo kept >/etc/kept; rm /etc/group'
-run_qrun "$T/ovdir.ini" -- /bin/sh -c 'cat /etc/kept; ls /etc'
+# passwd = false, as above.
+run_qrun -s user.passwd=false "$T/ovdir.ini" -- /bin/sh -c 'echo kept >/etc/kept; rm /etc/group'
+run_qrun -s user.passwd=false "$T/ovdir.ini" -- /bin/sh -c 'cat /etc/kept; ls /etc'
 is "$RC:$OUT" "0:kept
 kept
 passwd" "overlay = DIR: the changes are kept for the next container"
 is "$(stat -c '%F %t,%T' "$T/user/changes/upper/etc/group")" "character special file 0,0" \
         "overlay = DIR: a deleted image file stays as a whiteout in DIR/upper"
 is "$(cat "$T/user/changes/upper/etc/kept")" "kept" "overlay = DIR: the new file is in DIR/upper"
+run_qrun "$T/ovdir.ini" -- /bin/sh -c 'id -un'
+is "$RC:$(ls "$T/user/changes/upper/etc")" "0:group
+kept" "[user] passwd over an overlay writes nothing to DIR/upper"
 is "$(tree_sum "$T/user/own")" "$own_sum" "overlay = DIR: the rootfs is unchanged"
 run_qrun -s rootfs.path=/ "$T/ov.ini" -- /bin/true
 like "$RC:$ERR" "^125:.*ov.ini:3: \[rootfs\] overlay: an overlay needs an image or a directory as the rootfs" \
