@@ -25,6 +25,8 @@ tm() {
 trap 'tm kill-server 2>/dev/null; rm -rf "$T"' EXIT
 tm -f /dev/null new-session -d -x 80 -y 24 \
         "env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 PS1='outer\$ ' bash --norc --noprofile -i"
+# qrun's process name (the ASan pass runs qrun-asan), as pgrep -x matches it.
+QRUN_NAME=$(basename "$QRUN" | cut -c1-15)
 SCREEN=
 # screen: the pane's text, trailing blank lines dropped (also in $SCREEN).
 screen() {
@@ -58,7 +60,7 @@ expect() {
 # shell's fg has handed it over), so that keys typed now reach qrun's side.
 qrun_holds_terminal() {
         local pid
-        pid=$(pgrep -u "$QRUN_TEST_USER" -o -x qrun) || return 1
+        pid=$(pgrep -u "$QRUN_TEST_USER" -o -x "$QRUN_NAME") || return 1
         [ "$(ps -o tpgid= -p "$pid" | tr -d ' ')" = "$(ps -o pgid= -p "$pid" | tr -d ' ')" ]
 }
 clear_screen() {
@@ -73,14 +75,14 @@ type_line "$QRUN $T/m.ini -- /bin/sh -i"
 expect "an interactive shell inside starts, without 'no job control'" last_line_is '^inner\$$' ||
         { echo "Bail out! no shell inside"; exit 1; }
 ok "$(shows 'job control|can.t access tty'; [ $? -ne 0 ]; echo $?)" "no job-control warning"
-qrun_pid=$(pgrep -u "$QRUN_TEST_USER" -o -x qrun)
+qrun_pid=$(pgrep -u "$QRUN_TEST_USER" -o -x "$QRUN_NAME")
 
 type_line "sleep 77"
 wait_until test_pgrep -x -f "sleep 77"
 tm send-keys C-z
 expect "Ctrl-Z stops the job inside" shows '\[1\]\+ +Stopped +sleep 77'
 expect "... and the inner shell prompts again" last_line_is '^inner\$$'
-ok "$(ps -o stat= -p "$qrun_pid" | grep -q T; [ $? -ne 0 ]; echo $?)" "qrun itself is not stopped"
+like "$(ps -o stat= -p "${qrun_pid:?no $QRUN_NAME process}")" '^[SR]' "qrun itself is not stopped"
 clear_screen
 type_line "jobs"
 expect "jobs lists it" shows '^\[1\]\+ +Stopped +sleep 77'
@@ -126,7 +128,7 @@ clear_screen
 type_line "$QRUN $T/m.ini -- /bin/sleep 79"
 wait_until test_pgrep -x -f "/bin/sleep 79"
 tm send-keys C-z
-expect "Ctrl-Z on a plain command: the outer shell sees qrun stop" shows 'Stopped +.*qrun '
+expect "Ctrl-Z on a plain command: the outer shell sees qrun stop" shows "Stopped +.*$QRUN_NAME "
 expect "... and prompts" last_line_is '^outer\$$'
 clear_screen
 type_line "fg"
@@ -140,9 +142,9 @@ expect "qrun's status is the command's (130)" shows '^rc=130$'
 # it stops the command (SIGTTIN), and so qrun; fg hands the terminal over.
 clear_screen
 type_line "$QRUN $T/m.ini -- /bin/head -n 1 &"
-wait_until test_pgrep -x qrun -r T
+wait_until test_pgrep -x "$QRUN_NAME" -r T
 type_line "jobs" # bash reports a change of state at its next prompt
-expect "started with &: reading the terminal (SIGTTIN) stops qrun" shows 'Stopped.*qrun '
+expect "started with &: reading the terminal (SIGTTIN) stops qrun" shows "Stopped.*$QRUN_NAME "
 type_line "fg"
 wait_until shows 'head -n 1$'
 tm send-keys -l "from-the-terminal"
@@ -167,7 +169,7 @@ clear_screen
 type_line "$QRUN -s namespaces.pid=false $T/m.ini -- /bin/sleep 82"
 wait_until test_pgrep -x -f "/bin/sleep 82"
 tm send-keys C-z
-expect "pid = false: Ctrl-Z stops qrun too" shows 'Stopped +.*qrun -s namespaces.pid=false'
+expect "pid = false: Ctrl-Z stops qrun too" shows "Stopped +.*$QRUN_NAME -s namespaces.pid=false"
 clear_screen
 type_line "bg"
 expect "pid = false: bg continues the command in the background" \
