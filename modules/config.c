@@ -15,17 +15,21 @@ void config_init(struct config *cfg)
         cfg->process.cwd = xstrdup("/");
         cfg->seccomp.profile = xstrdup("default");
         cfg->landlock.required = true;
+        gpu_config_init(&cfg->gpu);
 }
 
 bool config_resolve(struct config *cfg, struct diag *d)
 {
         /* Everything after it looks inside the rootfs through this descriptor. */
         bool ok = rootfs_open(&cfg->rootfs, d);
+        /* Before [mounts]: the GPU turns chroot mode into mount mode. */
+        ok = gpu_resolve(cfg, d) && ok;
         /* Before the environment (HOME) and the cwd check (workdir). */
         ok = mounts_resolve(cfg, d) && ok;
         ok = process_build_argv(cfg, d) && ok;
         process_build_environment(&cfg->process,
                                   cfg->mounts.enabled && cfg->mounts.home ? getenv("HOME") : NULL);
+        gpu_extend_environment(&cfg->gpu, &cfg->process); /* the manifest's env wins */
         ok = seccomp_resolve(&cfg->seccomp, cfg->user.fakeroot, cfg->manifest_path, d) && ok;
         return ok;
 }
@@ -34,6 +38,7 @@ bool config_check(const struct config *cfg, struct diag *d)
 {
         bool ok = rootfs_check(cfg, d);
         ok = mounts_check(cfg, d) && ok;
+        ok = gpu_check(cfg, d) && ok;
         ok = process_check(cfg, d) && ok;
         ok = landlock_check(cfg, d) && ok;
         return ok;
@@ -48,6 +53,7 @@ void config_free(struct config *cfg)
         process_config_free(&cfg->process);
         seccomp_config_free(&cfg->seccomp);
         mounts_config_free(&cfg->mounts);
+        gpu_config_free(&cfg->gpu);
         landlock_config_free(&cfg->landlock);
         *cfg = (struct config){0};
 }

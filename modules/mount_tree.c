@@ -257,6 +257,146 @@ static void mount_in_order(int rootfd, const struct mounts_config *m)
         free(steps);
 }
 
+/* ---- [gpu] ---- */
+
+/* A device node (or a directory of them) at its own path. Cloned with the
+ * host's /dev flags and no others: never nodev, as opening it is the point. */
+static int bind_device(int rootfd, const struct gpu_bind *b, struct failure *e)
+{
+        int mnt = clone_tree(b->src, 0, e);
+        return mnt < 0 ? -1 : attach_at(rootfd, mnt, b->dst, b->dir, e);
+}
+
+/* A library or program into dirfd as name: the file opened once, checked
+ * (libraries: this machine's ELF) and bound through that descriptor. 1 when
+ * bound, 0 when skipped, -1 on failure. */
+static int bind_file_into(int dirfd, const struct gpu_bind *b, struct failure *e)
+{
+        int fd = open(b->src, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return failure(e, "unable to open %s", b->src);
+        if (b->kind == GPU_LIBRARY && !gpu_elf_native(fd)) {
+                close(fd);
+                return 0;
+        }
+        int mnt = (int)syscall(SYS_open_tree, fd, "",
+                               OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        close_keep_errno(fd);
+        if (mnt < 0)
+                return failure(e, "unable to bind %s", b->src);
+        if (mknodat(dirfd, b->dst, S_IFREG | 0444, 0) < 0 && errno != EEXIST) {
+                close_keep_errno(mnt);
+                return failure(e, "unable to create %s for %s", b->dst, b->src);
+        }
+        return attach(mnt, dirfd, b->dst, false, e, b->dst) < 0 ? -1 : 1;
+}
+
+/* Into DIR/lib64 or DIR/bin: libraries, programs, CDI's soname links. */
+static int fill_gpu_dir(int top, const struct gpu_config *g, unsigned *skipped, struct failure *e)
+{
+        int lib = openat(top, "lib64", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int bin = openat(top, "bin", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int rc = lib < 0 || bin < 0 ? failure(e, "unable to open %s/lib64 and bin", g->dir) : 0;
+        for (size_t i = 0; i < g->nbinds && rc == 0; i++) {
+                const struct gpu_bind *b = &g->binds[i];
+                if (b->kind == GPU_LINK && symlinkat(b->src, lib, b->dst) < 0 && errno != EEXIST)
+                        rc = failure(e, "unable to create %s/lib64/%s", g->dir, b->dst);
+                if (b->kind != GPU_LIBRARY && b->kind != GPU_PROGRAM)
+                        continue;
+                int bound = bind_file_into(b->kind == GPU_LIBRARY ? lib : bin, b, e);
+                *skipped += bound == 0;
+                rc = bound < 0 ? -1 : 0;
+        }
+        if (lib >= 0)
+                close_keep_errno(lib);
+        if (bin >= 0)
+                close_keep_errno(bin);
+        return rc;
+}
+
+/* DIR: a tmpfs with lib64 and bin, filled, then made read-only, nosuid and
+ * nodev with everything bound in it by one recursive mount_setattr. */
+static int mount_gpu_dir(int rootfd, const struct gpu_config *g, unsigned *skipped,
+                         struct failure *e)
+{
+        const char *opts[] = {"mode=0755", "size=1m", NULL};
+        int fs = new_fs("tmpfs", opts, 0, e);
+        if (fs < 0)
+                return -1;
+        if (mkdirat(fs, "lib64", 0755) < 0 || mkdirat(fs, "bin", 0755) < 0) {
+                close_keep_errno(fs);
+                return failure(e, "unable to create %s/lib64 and bin", g->dir);
+        }
+        if (attach_at(rootfd, fs, g->dir, true, e) < 0)
+                return -1;
+        int top = path_open_in_root(rootfd, g->dir, O_DIRECTORY);
+        if (top < 0)
+                return failure(e, "%s", g->dir);
+        int rc = fill_gpu_dir(top, g, skipped, e);
+        struct mount_attr attr = {.attr_set =
+                                      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+        if (rc == 0 && syscall(SYS_mount_setattr, top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                               sizeof(attr)) < 0)
+                rc = failure(e, "unable to make %s read-only", g->dir);
+        close_keep_errno(top);
+        return rc;
+}
+
+/* Firmware and sockets at their own paths, read-only: skipped when the
+ * rootfs has no target and none can be made (they are optional). */
+static unsigned mount_gpu_optional(int rootfd, const struct gpu_config *g)
+{
+        unsigned bound = 0;
+        for (size_t i = 0; i < g->nbinds; i++) {
+                const struct gpu_bind *b = &g->binds[i];
+                struct failure e;
+                if (b->kind != GPU_OPTIONAL)
+                        continue;
+                int mnt = clone_tree(b->src,
+                                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &e);
+                if (mnt >= 0 && attach_at(rootfd, mnt, b->dst, b->dir, &e) == 0)
+                        bound++;
+                else if (verbose)
+                        warn("gpu", errno, "%s skipped: %s", b->dst, e.what);
+        }
+        return bound;
+}
+
+static bool has_dir_content(const struct gpu_config *g)
+{
+        for (size_t i = 0; i < g->nbinds; i++)
+                if (g->binds[i].kind == GPU_LIBRARY || g->binds[i].kind == GPU_PROGRAM ||
+                    g->binds[i].kind == GPU_LINK)
+                        return true;
+        return false;
+}
+
+/* After the manifest's mounts (/dev among them). */
+static void mount_gpu(int rootfd, const struct config *cfg)
+{
+        const struct gpu_config *g = &cfg->gpu;
+        if (!g->enabled)
+                return;
+        uint64_t started = step_start();
+        struct failure e;
+        size_t devices = 0;
+        unsigned skipped = 0;
+        for (size_t i = 0; i < g->nbinds; i++) {
+                if (g->binds[i].kind != GPU_DEVICE)
+                        continue;
+                if (bind_device(rootfd, &g->binds[i], &e) < 0)
+                        fail("gpu", errno, "%s", e.what);
+                devices++;
+        }
+        if (has_dir_content(g) && mount_gpu_dir(rootfd, g, &skipped, &e) < 0)
+                fail("gpu", errno, "%s", e.what);
+        unsigned optional = mount_gpu_optional(rootfd, g);
+        verbose_step("gpu", started,
+                     "%zu devices, %zu files into %s (%u skipped: not this machine's ELF), %u "
+                     "optional",
+                     devices, g->nbinds - devices - optional, g->dir, skipped, optional);
+}
+
 /* The rootfs as this mount namespace sees it: reopened by path (a descriptor
  * from before the namespace belongs to the host's mounts), and refused unless
  * it is the very directory validation opened. */
@@ -386,6 +526,7 @@ void mounts_enter(const struct config *cfg)
                 fail("mounts", errno, "mount(MS_REC | MS_PRIVATE) of /");
         int root = mount_root(cfg);
         mount_in_order(root, m);
+        mount_gpu(root, cfg);
         pivot_into(root, cfg->rootfs.path);
         close(cfg->rootfs.fd);
         verbose_step("mounts", started, "pivot_root into %s: %zu binds, %zu tmpfs%s%s",

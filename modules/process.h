@@ -43,6 +43,10 @@ void process_set_cli_command(struct process_config *p, char **argv);
 /* Resolve step: the command line (command and args, or CMD after --). */
 bool process_build_argv(struct config *cfg, struct diag *d);
 
+/* Index of the NAME=... entry in v with the same name as assignment
+ * ("NAME=..." or "NAME="), or -1. */
+ssize_t process_env_find(const struct strv *v, const char *assignment);
+
 /* Resolve step: the environment: kept variables, explicit ones, a default
  * PATH, and HOME when home is not NULL ([mounts] home = true bound it). */
 void process_build_environment(struct process_config *p, const char *home);
