@@ -146,10 +146,16 @@ static void add_hooks(struct cdi_ctx *c, const json_t *hooks)
 
 static bool apply_edits(struct cdi_ctx *c, const json_t *edits)
 {
+        static const char *const lists[] = {"env", "deviceNodes", "mounts", "hooks"};
         if (!edits)
                 return true;
         if (!json_is_object(edits))
                 return cdi_error(c, "containerEdits is not an object");
+        for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+                const json_t *list = json_object_get(edits, lists[i]);
+                if (list && !json_is_array(list))
+                        return cdi_error(c, "containerEdits: %s is not an array", lists[i]);
+        }
         bool ok = add_env(c, json_object_get(edits, "env"));
         ok = ok && add_device_nodes(c, json_object_get(edits, "deviceNodes"));
         ok = ok && add_mounts(c, json_object_get(edits, "mounts"));

@@ -291,8 +291,9 @@ static int bind_file_into(int dirfd, const struct gpu_bind *b, struct failure *e
         return attach(mnt, dirfd, b->dst, false, e, b->dst) < 0 ? -1 : 1;
 }
 
-/* Into DIR/lib64 or DIR/bin: libraries, programs, CDI's soname links. */
-static int fill_gpu_dir(int top, const struct gpu_config *g, unsigned *skipped, struct failure *e)
+/* Into DIR/lib64 or DIR/bin: libraries, programs, CDI's soname links.
+ * counts[0]: files bound, counts[1]: libraries skipped. */
+static int fill_gpu_dir(int top, const struct gpu_config *g, unsigned *counts, struct failure *e)
 {
         int lib = openat(top, "lib64", O_PATH | O_DIRECTORY | O_CLOEXEC);
         int bin = openat(top, "bin", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -304,7 +305,7 @@ static int fill_gpu_dir(int top, const struct gpu_config *g, unsigned *skipped, 
                 if (b->kind != GPU_LIBRARY && b->kind != GPU_PROGRAM)
                         continue;
                 int bound = bind_file_into(b->kind == GPU_LIBRARY ? lib : bin, b, e);
-                *skipped += bound == 0;
+                counts[bound == 0]++;
                 rc = bound < 0 ? -1 : 0;
         }
         if (lib >= 0)
@@ -316,7 +317,7 @@ static int fill_gpu_dir(int top, const struct gpu_config *g, unsigned *skipped, 
 
 /* DIR: a tmpfs with lib64 and bin, filled, then made read-only, nosuid and
  * nodev with everything bound in it by one recursive mount_setattr. */
-static int mount_gpu_dir(int rootfd, const struct gpu_config *g, unsigned *skipped,
+static int mount_gpu_dir(int rootfd, const struct gpu_config *g, unsigned *counts,
                          struct failure *e)
 {
         const char *opts[] = {"mode=0755", "size=1m", NULL};
@@ -332,7 +333,7 @@ static int mount_gpu_dir(int rootfd, const struct gpu_config *g, unsigned *skipp
         int top = path_open_in_root(rootfd, g->dir, O_DIRECTORY);
         if (top < 0)
                 return failure(e, "%s", g->dir);
-        int rc = fill_gpu_dir(top, g, skipped, e);
+        int rc = fill_gpu_dir(top, g, counts, e);
         struct mount_attr attr = {.attr_set =
                                       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
         if (rc == 0 && syscall(SYS_mount_setattr, top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
@@ -380,7 +381,7 @@ static void mount_gpu(int rootfd, const struct config *cfg)
         uint64_t started = step_start();
         struct failure e;
         size_t devices = 0;
-        unsigned skipped = 0;
+        unsigned counts[2] = {0, 0};
         for (size_t i = 0; i < g->nbinds; i++) {
                 if (g->binds[i].kind != GPU_DEVICE)
                         continue;
@@ -388,13 +389,13 @@ static void mount_gpu(int rootfd, const struct config *cfg)
                         fail("gpu", errno, "%s", e.what);
                 devices++;
         }
-        if (has_dir_content(g) && mount_gpu_dir(rootfd, g, &skipped, &e) < 0)
+        if (has_dir_content(g) && mount_gpu_dir(rootfd, g, counts, &e) < 0)
                 fail("gpu", errno, "%s", e.what);
         unsigned optional = mount_gpu_optional(rootfd, g);
         verbose_step("gpu", started,
-                     "%zu devices, %zu files into %s (%u skipped: not this machine's ELF), %u "
+                     "%zu devices, %u files into %s (%u skipped: not this machine's ELF), %u "
                      "optional",
-                     devices, g->nbinds - devices - optional, g->dir, skipped, optional);
+                     devices, counts[0], g->dir, counts[1], optional);
 }
 
 /* The rootfs as this mount namespace sees it: reopened by path (a descriptor
