@@ -260,11 +260,22 @@ static void mount_in_order(int rootfd, const struct mounts_config *m)
 /* ---- [gpu] ---- */
 
 /* A device node (or a directory of them) at its own path. Cloned with the
- * host's /dev flags and no others: never nodev, as opening it is the point. */
-static int bind_device(int rootfd, const struct gpu_bind *b, struct failure *e)
+ * host's /dev flags and no others: never nodev, as opening it is the point.
+ * One directly in /dev goes through devfd (no lookup of the path in the
+ * tree per node); others (a CDI spec's /dev/dri/card0) through attach_at. */
+static int bind_device(int rootfd, int devfd, const struct gpu_bind *b, struct failure *e)
 {
+        const char *name = b->dst + 5;
+        bool in_dev = devfd >= 0 && !strncmp(b->dst, "/dev/", 5) && *name && !strchr(name, '/');
         int mnt = clone_tree(b->src, 0, e);
-        return mnt < 0 ? -1 : attach_at(rootfd, mnt, b->dst, b->dir, e);
+        if (mnt < 0 || !in_dev)
+                return mnt < 0 ? -1 : attach_at(rootfd, mnt, b->dst, b->dir, e);
+        int rc = b->dir ? mkdirat(devfd, name, 0755) : mknodat(devfd, name, S_IFREG | 0644, 0);
+        if (rc < 0 && errno != EEXIST) {
+                close_keep_errno(mnt);
+                return failure(e, "unable to create %s", b->dst);
+        }
+        return attach(mnt, devfd, name, false, e, b->dst);
 }
 
 /* A library or program into dirfd as name: the file opened once, checked
@@ -382,13 +393,16 @@ static void mount_gpu(int rootfd, const struct config *cfg)
         struct failure e;
         size_t devices = 0;
         unsigned counts[2] = {0, 0};
+        int devfd = path_open_in_root(rootfd, "/dev", O_DIRECTORY);
         for (size_t i = 0; i < g->nbinds; i++) {
                 if (g->binds[i].kind != GPU_DEVICE)
                         continue;
-                if (bind_device(rootfd, &g->binds[i], &e) < 0)
+                if (bind_device(rootfd, devfd, &g->binds[i], &e) < 0)
                         fail("gpu", errno, "%s", e.what);
                 devices++;
         }
+        if (devfd >= 0)
+                close(devfd);
         if (has_dir_content(g) && mount_gpu_dir(rootfd, g, counts, &e) < 0)
                 fail("gpu", errno, "%s", e.what);
         unsigned optional = mount_gpu_optional(rootfd, g);
