@@ -9,6 +9,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +65,8 @@ static const char *const driver_libraries[] = {
     "libvdpau_nvidia",
 };
 
-/* Programs found in the caller's PATH and bound into DIR/bin. */
+/* Programs bound into DIR/bin: nvidia-smi as found in the caller's PATH, the
+ * others when they are beside it. */
 static const char *const driver_programs[] = {"nvidia-smi", "nvidia-debugdump",
                                               "nvidia-cuda-mps-control", "nvidia-cuda-mps-server"};
 
@@ -180,6 +182,10 @@ static const char *gpu_note(const struct config *cfg)
         note[0] = '\0';
         note_add(note, sizeof(note), "%s", g->why ? g->why : "off");
         note_binds(g, note, sizeof(note));
+        for (size_t i = 0; i < g->host_dirs.len; i++)
+                note_add(note, sizeof(note),
+                         "\n; %s read-only at %s/.host/%zu (the links point there)",
+                         g->host_dirs.items[i], g->dir, i);
         for (size_t i = 0; i < g->not_run.len; i++)
                 note_add(note, sizeof(note), "\n; CDI hook not run: %s", g->not_run.items[i]);
         if (g->ldcache_skipped)
@@ -208,6 +214,7 @@ void gpu_config_free(struct gpu_config *g)
                 free(g->binds[i].dst);
         }
         free(g->binds);
+        strv_free(&g->host_dirs);
         strv_free(&g->env);
         strv_free(&g->lib_dirs);
         strv_free(&g->not_run);
@@ -216,7 +223,7 @@ void gpu_config_free(struct gpu_config *g)
 void gpu_add(struct gpu_config *g, enum gpu_kind kind, bool dir, char *src, char *dst)
 {
         g->binds = xrealloc(g->binds, (g->nbinds + 1) * sizeof(*g->binds));
-        g->binds[g->nbinds++] = (struct gpu_bind){kind, dir, src, dst};
+        g->binds[g->nbinds++] = (struct gpu_bind){kind, dir, -1, src, dst};
 }
 
 bool gpu_elf_native(int fd)
@@ -371,6 +378,40 @@ static bool already_bound(const struct gpu_config *g, enum gpu_kind kind, const 
         return false;
 }
 
+/* The file a cache entry's path names, as DIRECTORY/NAME: the cache names
+ * the soname link (libcuda.so.1 -> libcuda.so.550.54.14), and a link to a
+ * name in the same directory keeps working in that directory's bind; any
+ * other link is resolved here. */
+static char *library_file(const char *path)
+{
+        char link[PATH_MAX];
+        ssize_t n = readlink(path, link, sizeof(link) - 1);
+        if (n < 0)
+                return xstrdup(path); /* not a link (or not there: the ELF check says so) */
+        link[n] = '\0';
+        if (!strchr(link, '/'))
+                return xasprintf("%.*s/%s", (int)(strrchr(path, '/') - path), path, link);
+        char *real = realpath(path, NULL);
+        return real ? real : xstrdup(path);
+}
+
+/* Adds the library at path under name, and its directory to bind. */
+static void add_library(struct gpu_config *g, const char *path, const char *name)
+{
+        char *file = library_file(path);
+        size_t len = (size_t)(strrchr(file, '/') - file);
+        char *dir = len ? xasprintf("%.*s", (int)len, file) : xstrdup("/");
+        size_t i = 0;
+        while (i < g->host_dirs.len && strcmp(g->host_dirs.items[i], dir))
+                i++;
+        if (i == g->host_dirs.len)
+                strv_push(&g->host_dirs, dir);
+        else
+                free(dir);
+        gpu_add(g, GPU_LIBRARY, false, file, xstrdup(name));
+        g->binds[g->nbinds - 1].host_dir = (int)i;
+}
+
 /* One cache entry: a driver library of this architecture, under the name
  * programs ask for (the first entry of a name wins, as in ld.so). */
 static int on_cache_entry(void *arg, const struct ldcache_entry *e)
@@ -389,7 +430,7 @@ static int on_cache_entry(void *arg, const struct ldcache_entry *e)
         if (e->flags != ldcache_native_flags)
                 g->ldcache_skipped++;
         else if (!already_bound(g, GPU_LIBRARY, e->key))
-                gpu_add(g, GPU_LIBRARY, false, xstrdup(e->value), xstrdup(e->key));
+                add_library(g, e->value, e->key);
         return 0;
 }
 
@@ -415,21 +456,26 @@ static bool find_libraries(const struct config *cfg, struct gpu_config *g, struc
         return true;
 }
 
-/* nvidia-smi and friends, in the caller's PATH. */
+/* nvidia-smi in the caller's PATH, and its companions beside it (the
+ * driver installs them together): one PATH walk, not four. */
 static void find_programs(struct gpu_config *g)
 {
-        const char *path = getenv("PATH");
-        for (size_t i = 0; i < ARRAY_SIZE(driver_programs); i++) {
-                const char *list = path ? path : "/usr/local/bin:/usr/bin:/bin";
-                char candidate[4096];
-                struct stat st;
-                while (path_search_next(&list, driver_programs[i], candidate, sizeof(candidate)))
-                        if (candidate[0] == '/' && stat(candidate, &st) == 0 &&
-                            S_ISREG(st.st_mode)) {
-                                gpu_add(g, GPU_PROGRAM, false, xstrdup(candidate),
-                                        xstrdup(driver_programs[i]));
-                                break;
-                        }
+        const char *list = getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin";
+        char found[4096];
+        struct stat st;
+        bool any = false;
+        while (!any && path_search_next(&list, driver_programs[0], found, sizeof(found)))
+                any = found[0] == '/' && stat(found, &st) == 0 && S_ISREG(st.st_mode);
+        if (!any)
+                return;
+        gpu_add(g, GPU_PROGRAM, false, xstrdup(found), xstrdup(driver_programs[0]));
+        size_t dir = (size_t)(strrchr(found, '/') - found);
+        for (size_t i = 1; i < ARRAY_SIZE(driver_programs); i++) {
+                char *path = xasprintf("%.*s/%s", (int)dir, found, driver_programs[i]);
+                if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+                        gpu_add(g, GPU_PROGRAM, false, path, xstrdup(driver_programs[i]));
+                else
+                        free(path);
         }
 }
 

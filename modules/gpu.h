@@ -6,9 +6,12 @@
  *     nodev (opening them is the point);
  *   - the driver's user-space libraries, found through the host's ld.so.cache
  *     (read by ldcache.c, no ldconfig binary) and checked for the running
- *     architecture's ELF machine, are bound read-only under the names
- *     programs ask for into DIR/lib64, a tmpfs qrun makes, first on
- *     LD_LIBRARY_PATH; nvidia-smi and friends into DIR/bin, on PATH;
+ *     architecture's ELF machine, appear under the names programs ask for in
+ *     DIR/lib64, first on LD_LIBRARY_PATH: links into read-only binds of the
+ *     directories holding them (DIR/.host/N), one bind per directory instead
+ *     of one per library (40 binds cost more than the launch's budget);
+ *     nvidia-smi and friends are bound into DIR/bin, on PATH; DIR is a tmpfs
+ *     qrun makes;
  *   - the firmware directory and the persistenced and fabric manager sockets
  *     at their own paths when the host has them;
  *   - or, with cdi = FILE, the devices, mounts and environment a Container
@@ -36,7 +39,8 @@ enum gpu_nvidia { GPU_AUTO, GPU_TRUE, GPU_FALSE };
 
 enum gpu_kind {
         GPU_DEVICE,   /* a device node, or a directory of them: at its own path, not nodev */
-        GPU_LIBRARY,  /* a driver library: read-only into DIR/lib64 as dst, if its ELF is ours */
+        GPU_LIBRARY,  /* a driver library src: the link DIR/lib64/dst to it in its directory's
+                         bind (host_dir), if its ELF is ours */
         GPU_PROGRAM,  /* nvidia-smi and friends: read-only into DIR/bin as dst */
         GPU_OPTIONAL, /* firmware, sockets: read-only at their own path, when a target can be had */
         GPU_LINK,     /* CDI: a symlink dst in DIR/lib64 to src (a library the spec mounts) */
@@ -44,8 +48,9 @@ enum gpu_kind {
 
 struct gpu_bind {
         enum gpu_kind kind;
-        bool dir;  /* the source is a directory */
-        char *src; /* on the host (GPU_LINK: inside the container) */
+        bool dir;     /* the source is a directory */
+        int host_dir; /* GPU_LIBRARY: src's directory, g->host_dirs[host_dir] */
+        char *src;    /* on the host (GPU_LINK: inside the container) */
         char
             *dst; /* GPU_DEVICE, GPU_OPTIONAL: inside; GPU_LIBRARY, GPU_PROGRAM, GPU_LINK: a name */
 };
@@ -66,6 +71,7 @@ struct gpu_config {
         const char *why; /* why it is on, or off */
         struct gpu_bind *binds;
         size_t nbinds;
+        struct strv host_dirs;    /* the libraries' directories: read-only at DIR/.host/N */
         struct strv env;          /* NAME=VALUE to add (CDI) */
         struct strv lib_dirs;     /* more LD_LIBRARY_PATH entries (CDI's update-ldcache folders) */
         struct strv not_run;      /* CDI hooks qrun does not run */

@@ -278,18 +278,12 @@ static int bind_device(int rootfd, int devfd, const struct gpu_bind *b, struct f
         return attach(mnt, devfd, name, false, e, b->dst);
 }
 
-/* A library or program into dirfd as name: the file opened once, checked
- * (libraries: this machine's ELF) and bound through that descriptor. 1 when
- * bound, 0 when skipped, -1 on failure. */
-static int bind_file_into(int dirfd, const struct gpu_bind *b, struct failure *e)
+/* A program into dirfd as name: bound through the file opened once. */
+static int bind_program(int dirfd, const struct gpu_bind *b, struct failure *e)
 {
         int fd = open(b->src, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return failure(e, "unable to open %s", b->src);
-        if (b->kind == GPU_LIBRARY && !gpu_elf_native(fd)) {
-                close(fd);
-                return 0;
-        }
         int mnt = (int)syscall(SYS_open_tree, fd, "",
                                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         close_keep_errno(fd);
@@ -299,11 +293,32 @@ static int bind_file_into(int dirfd, const struct gpu_bind *b, struct failure *e
                 close_keep_errno(mnt);
                 return failure(e, "unable to create %s for %s", b->dst, b->src);
         }
-        return attach(mnt, dirfd, b->dst, false, e, b->dst) < 0 ? -1 : 1;
+        return attach(mnt, dirfd, b->dst, false, e, b->dst);
 }
 
-/* Into DIR/lib64 or DIR/bin: libraries, programs, CDI's soname links.
- * counts[0]: files bound, counts[1]: libraries skipped. */
+/* A library: the link lib/name -> DIR/.host/N/FILE when the file is this
+ * machine's ELF. 1 when linked, 0 when skipped, -1 on failure. */
+static int link_library(int lib, const struct gpu_config *g, const struct gpu_bind *b,
+                        struct failure *e)
+{
+        /* No O_CLOEXEC: closed before anything runs, and musl adds an
+         * fcntl() to every open that asks for it (40 libraries, 40 calls). */
+        int fd = open(b->src, O_RDONLY);
+        bool native = fd >= 0 && gpu_elf_native(fd);
+        if (fd >= 0)
+                close(fd);
+        if (!native)
+                return 0;
+        char target[PATH_MAX];
+        snprintf(target, sizeof(target), "%s/.host/%d%s", g->dir, b->host_dir,
+                 strrchr(b->src, '/'));
+        if (symlinkat(target, lib, b->dst) < 0 && errno != EEXIST)
+                return failure(e, "unable to create %s/lib64/%s", g->dir, b->dst);
+        return 1;
+}
+
+/* Into DIR/lib64 and DIR/bin: the libraries' links, programs, CDI's soname
+ * links. counts[0]: files, counts[1]: libraries skipped. */
 static int fill_gpu_dir(int top, const struct gpu_config *g, unsigned *counts, struct failure *e)
 {
         int lib = openat(top, "lib64", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -311,13 +326,17 @@ static int fill_gpu_dir(int top, const struct gpu_config *g, unsigned *counts, s
         int rc = lib < 0 || bin < 0 ? failure(e, "unable to open %s/lib64 and bin", g->dir) : 0;
         for (size_t i = 0; i < g->nbinds && rc == 0; i++) {
                 const struct gpu_bind *b = &g->binds[i];
+                int done = 1;
                 if (b->kind == GPU_LINK && symlinkat(b->src, lib, b->dst) < 0 && errno != EEXIST)
-                        rc = failure(e, "unable to create %s/lib64/%s", g->dir, b->dst);
-                if (b->kind != GPU_LIBRARY && b->kind != GPU_PROGRAM)
+                        done = failure(e, "unable to create %s/lib64/%s", g->dir, b->dst);
+                else if (b->kind == GPU_LIBRARY)
+                        done = link_library(lib, g, b, e);
+                else if (b->kind == GPU_PROGRAM)
+                        done = bind_program(bin, b, e) < 0 ? -1 : 1;
+                else if (b->kind != GPU_LINK)
                         continue;
-                int bound = bind_file_into(b->kind == GPU_LIBRARY ? lib : bin, b, e);
-                counts[bound == 0]++;
-                rc = bound < 0 ? -1 : 0;
+                counts[done == 0]++;
+                rc = done < 0 ? -1 : 0;
         }
         if (lib >= 0)
                 close_keep_errno(lib);
@@ -326,25 +345,55 @@ static int fill_gpu_dir(int top, const struct gpu_config *g, unsigned *counts, s
         return rc;
 }
 
-/* DIR: a tmpfs with lib64 and bin, filled, then made read-only, nosuid and
- * nodev with everything bound in it by one recursive mount_setattr. */
-static int mount_gpu_dir(int rootfd, const struct gpu_config *g, unsigned *counts,
-                         struct failure *e)
+/* The libraries' directories at DIR/.host/N (their mount points were made
+ * in the tmpfs before it was attached). */
+static int bind_host_dirs(int top, const struct gpu_config *g, struct failure *e)
+{
+        for (size_t i = 0; i < g->host_dirs.len; i++) {
+                char name[32];
+                snprintf(name, sizeof(name), ".host/%zu", i);
+                int mnt = clone_tree(g->host_dirs.items[i], 0, e);
+                if (mnt < 0 || attach(mnt, top, name, false, e, g->host_dirs.items[i]) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* A detached tmpfs with lib64, bin and .host/0..N-1. */
+static int new_gpu_fs(const struct gpu_config *g, struct failure *e)
 {
         const char *opts[] = {"mode=0755", "size=1m", NULL};
         int fs = new_fs("tmpfs", opts, 0, e);
         if (fs < 0)
                 return -1;
-        if (mkdirat(fs, "lib64", 0755) < 0 || mkdirat(fs, "bin", 0755) < 0) {
-                close_keep_errno(fs);
-                return failure(e, "unable to create %s/lib64 and bin", g->dir);
+        int rc = mkdirat(fs, "lib64", 0755) | mkdirat(fs, "bin", 0755) | mkdirat(fs, ".host", 0755);
+        for (size_t i = 0; i < g->host_dirs.len && rc == 0; i++) {
+                char name[32];
+                snprintf(name, sizeof(name), ".host/%zu", i);
+                rc = mkdirat(fs, name, 0755);
         }
-        if (attach_at(rootfd, fs, g->dir, true, e) < 0)
+        if (rc < 0) {
+                close_keep_errno(fs);
+                return failure(e, "unable to create %s/lib64, bin and .host", g->dir);
+        }
+        return fs;
+}
+
+/* DIR: a tmpfs with lib64, bin and .host, filled, then made read-only,
+ * nosuid and nodev with everything bound in it by one recursive
+ * mount_setattr. */
+static int mount_gpu_dir(int rootfd, const struct gpu_config *g, unsigned *counts,
+                         struct failure *e)
+{
+        int fs = new_gpu_fs(g, e);
+        if (fs < 0 || attach_at(rootfd, fs, g->dir, true, e) < 0)
                 return -1;
         int top = path_open_in_root(rootfd, g->dir, O_DIRECTORY);
         if (top < 0)
                 return failure(e, "%s", g->dir);
-        int rc = fill_gpu_dir(top, g, counts, e);
+        int rc = bind_host_dirs(top, g, e);
+        if (rc == 0)
+                rc = fill_gpu_dir(top, g, counts, e);
         struct mount_attr attr = {.attr_set =
                                       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
         if (rc == 0 && syscall(SYS_mount_setattr, top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,

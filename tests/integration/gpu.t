@@ -117,6 +117,10 @@ is "$RC:$OUT" "0:libcuda 64-bit" "a program linked with libcuda.so.1 finds the d
 gpu_qrun "$ALL" "$T/auto.ini" -- /bin/sh -c 'ls /usr/local/nvidia/lib64 | tr "\n" " "'
 is "$OUT" "libcuda.so libcuda.so.1 libnvidia-ml.so.1 libnvidia-ptxjitcompiler.so.1 " \
         "the driver's libraries by the names programs ask for; not a library off the list, not one of another ELF machine"
+gpu_qrun "$ALL" "$T/auto.ini" -- /bin/sh -c 'readlink /usr/local/nvidia/lib64/libcuda.so.1; readlink /usr/local/nvidia/lib64/libcuda.so; test -f /usr/local/nvidia/.host/1/libnvidia-ml.so.1 || echo "no 32-bit directory"'
+is "$OUT" "/usr/local/nvidia/.host/0/libcuda.so.550.54.14
+/usr/local/nvidia/.host/0/libcuda.so.1
+no 32-bit directory" "each name links into the bind of the library's directory (one bind, not one per library)"
 gpu_qrun "$ALL" "$T/auto.ini" -- /bin/sh -c 'wc -c </usr/local/nvidia/lib64/libnvidia-ml.so.1'
 is "$OUT" "$(wc -c <"$F/lib64/libnvidia-ml.so.550.54.14")" "the 64-bit libnvidia-ml.so.1, not the 32-bit one with the same soname"
 gpu_qrun "$ALL" "$T/auto.ini" -- /bin/sh -c '/bin/qtest create /usr/local/nvidia/lib64/x; /bin/qtest create /usr/local/nvidia/lib64/libcuda.so.1'
@@ -138,6 +142,7 @@ like "$OUT" "; mount mode, implied by \[gpu\]" "--check says chroot mode became 
 like "$OUT" "; on: /dev/nvidiactl exists \(nvidia = auto\)" "--check says why the GPU is on"
 like "$OUT" "libnvidia-nvvm.so.1 \(skipped: not this machine's ELF\)" "--check names the library of another ELF machine"
 like "$OUT" "; 1 driver entries of $F/ld.so.cache are for another architecture" "--check counts the 32-bit entry"
+like "$OUT" "; $F/lib64 read-only at /usr/local/nvidia/.host/0 \(the links point there\)" "--check names the bound directory"
 like "$OUT" "; devices: /dev/nvidiactl /dev/nvidia-uvm /dev/nvidia-uvm-tools /dev/nvidia-caps /dev/nvidia0 /dev/nvidia1" \
         "--check lists the devices"
 gpu_qrun "$ALL" -v "$T/auto.ini" -- /bin/true
