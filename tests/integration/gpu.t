@@ -76,6 +76,15 @@ gpu_qrun() {
                         mkdir -p "/dev/$(dirname "$n")"
                         mknod -m 666 "/dev/$n" c 1 3
                 done
+                if [ -n "${GPU_EXTRAS:-}" ]; then # the persistenced socket and the firmware
+                        mount -t tmpfs -o mode=0755 fakerun /run
+                        mkdir /run/nvidia-persistenced
+                        python3 -c "import socket; socket.socket(socket.AF_UNIX).bind(\"/run/nvidia-persistenced/socket\")"
+                        chmod 666 /run/nvidia-persistenced/socket
+                        mount -t tmpfs -o mode=0755 fakefw /lib/firmware
+                        mkdir -p /lib/firmware/nvidia/550.54.14
+                        echo gsp >/lib/firmware/nvidia/550.54.14/gsp_ga10x.bin
+                fi
                 exec setpriv --reuid="$user" --regid="$user" --clear-groups -- "$@"' \
                 sh "$nodes" "$QRUN_TEST_USER" "$QRUN" "$@" </dev/null >"$T/out" 2>"$T/err"
         RC=$?
@@ -148,6 +157,23 @@ like "$OUT" "; devices: /dev/nvidiactl /dev/nvidia-uvm /dev/nvidia-uvm-tools /de
 gpu_qrun "$ALL" -v "$T/auto.ini" -- /bin/true
 like "$ERR" "qrun: ldcache +[0-9]+ us +$F/ld.so.cache: [0-9]+ bytes, 5 driver libraries" "-v times the ld.so.cache read"
 like "$ERR" "qrun: gpu +[0-9]+ us" "-v times the GPU's binds"
+
+# ---- the persistenced socket and the firmware, when the host has them ----
+if [ -d /lib/firmware ] && command -v python3 >/dev/null; then
+        GPU_EXTRAS=1 gpu_qrun "$ALL" "$T/auto.ini" -- /bin/sh -c \
+                'test -S /run/nvidia-persistenced/socket && echo socket; cat /lib/firmware/nvidia/550.54.14/gsp_ga10x.bin'
+        is "$RC:$OUT" "0:socket
+gsp" "the persistenced socket and the firmware directory are bound at their paths"
+        # A rootfs qrun cannot write to, and dir = an existing directory:
+        # the optional binds are skipped, and -v says so.
+        printf '[rootfs]\npath = %s\n[gpu]\nldcache = %s\ndir = /tmp\n' "$ROOTFS" "$F/ld.so.cache" | manifest "$T/ro.ini"
+        GPU_EXTRAS=1 gpu_qrun "$ALL" -v "$T/ro.ini" -- /bin/sh -c 'ls /tmp/lib64 | wc -l; test -e /run/nvidia-persistenced/socket || echo "no socket"'
+        is "$RC:$OUT" "0:4
+no socket" "a rootfs qrun cannot write to, with dir = an existing directory: the GPU works, the socket is skipped"
+        like "$ERR" "qrun: gpu: /run/nvidia-persistenced/socket skipped: unable to create /run in the rootfs" "-v says why it was skipped"
+else
+        skip "no /lib/firmware or python3 to make the fixtures with"
+fi
 
 # ---- devices ----
 gpu_manifest "$T/one.ini" "devices = 1"
