@@ -190,7 +190,7 @@ static const char *gpu_note(const struct config *cfg)
                 note_add(note, sizeof(note), "\n; CDI hook not run: %s", g->not_run.items[i]);
         if (g->ldcache_skipped)
                 note_add(note, sizeof(note),
-                         "\n; %u driver entries of %s are for another architecture",
+                         "\n; left out: %u entries of %s for another ABI (such as 32-bit)",
                          g->ldcache_skipped, g->ldcache);
         return note;
 }

@@ -150,7 +150,7 @@ gpu_qrun "$ALL" --check "$T/auto.ini" -- /bin/true
 like "$OUT" "; mount mode, implied by \[gpu\]" "--check says chroot mode became mount mode"
 like "$OUT" "; on: /dev/nvidiactl exists \(nvidia = auto\)" "--check says why the GPU is on"
 like "$OUT" "libnvidia-nvvm.so.1 \(skipped: not this machine's ELF\)" "--check names the library of another ELF machine"
-like "$OUT" "; 1 driver entries of $F/ld.so.cache are for another architecture" "--check counts the 32-bit entry"
+like "$OUT" "; left out: 1 entries of $F/ld.so.cache for another ABI \\(such as 32-bit\\)" "--check counts the 32-bit entry"
 like "$OUT" "; $F/lib64 read-only at /usr/local/nvidia/.host/0 \(the links point there\)" "--check names the bound directory"
 like "$OUT" "; devices: /dev/nvidiactl /dev/nvidia-uvm /dev/nvidia-uvm-tools /dev/nvidia-caps /dev/nvidia0 /dev/nvidia1" \
         "--check lists the devices"
