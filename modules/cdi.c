@@ -248,9 +248,9 @@ static void add_links(struct cdi_ctx *c)
 {
         struct mounts_config *m = &c->cfg->mounts;
         size_t n = m->nbinds - c->first_bind;
-        unsigned char *buf;
+        const unsigned char *buf;
         size_t len;
-        if (n == 0 || ldcache_read(c->cfg->gpu.ldcache, &buf, &len) < 0)
+        if (n == 0 || ldcache_map(c->cfg->gpu.ldcache, &buf, &len) < 0)
                 return; /* no cache: the spec's own paths still work */
         struct link_scan s = {c, xmalloc(n * sizeof(char *))};
         for (size_t i = 0; i < n; i++) {
@@ -262,7 +262,7 @@ static void add_links(struct cdi_ctx *c)
         for (size_t i = 0; i < n; i++)
                 free(s.real[i]);
         free(s.real);
-        free(buf);
+        ldcache_unmap(buf, len);
 }
 
 bool cdi_load(struct config *cfg, struct diag *d)

@@ -417,6 +417,10 @@ static void add_library(struct gpu_config *g, const char *path, const char *name
 static int on_cache_entry(void *arg, const struct ldcache_entry *e)
 {
         struct gpu_config *g = arg;
+        /* Most of the cache's 1,000-odd names are rejected on one letter:
+         * every driver library is libE*, libG*, libc*, libn* or libv*. */
+        if (strncmp(e->key, "lib", 3) || !e->key[3] || !strchr("EGcnv", e->key[3]))
+                return 0;
         const char *so = strstr(e->key, ".so");
         char stem[64];
         if (!so || (so[3] && so[3] != '.') || (size_t)(so - e->key) >= sizeof(stem) ||
@@ -439,13 +443,13 @@ static bool find_libraries(const struct config *cfg, struct gpu_config *g, struc
 {
         uint64_t started = step_start();
         struct loc at = key_loc(cfg, g->ldcache_loc, "ldcache");
-        unsigned char *buf;
+        const unsigned char *buf;
         size_t len;
-        if (ldcache_read(g->ldcache, &buf, &len) < 0)
+        if (ldcache_map(g->ldcache, &buf, &len) < 0)
                 return diag_error_at(d, at, "%s: %s", g->ldcache, strerror(errno));
         size_t before = g->nbinds;
         int rc = ldcache_parse(buf, len, on_cache_entry, g);
-        free(buf);
+        ldcache_unmap(buf, len);
         if (rc < 0)
                 return diag_error_at(d, at,
                                      "%s: not an ld.so.cache qrun can read (glibc 2.2 or later "

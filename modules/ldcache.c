@@ -4,9 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -104,9 +104,14 @@ static int64_t check_table(const unsigned char *buf, size_t len)
         uint64_t nlibs = get32(buf + 20);
         if (nlibs > (len - NEW_HEADER) / NEW_ENTRY)
                 return -1;
+        /* When the file ends with a NUL (ldconfig's do), every string that
+         * starts inside it ends inside it: only the offsets need checking. */
+        bool terminated = buf[len - 1] == '\0';
         for (uint64_t i = 0; i < nlibs; i++) {
                 const unsigned char *e = buf + NEW_HEADER + i * NEW_ENTRY;
-                if (!string_at(buf, len, get32(e + 4)) || !string_at(buf, len, get32(e + 8)))
+                uint32_t key = get32(e + 4), value = get32(e + 8);
+                if (terminated ? key >= len || value >= len
+                               : !string_at(buf, len, key) || !string_at(buf, len, value))
                         return -1;
         }
         return (int64_t)nlibs;
@@ -134,7 +139,7 @@ int ldcache_parse(const unsigned char *buf, size_t len,
         return 0;
 }
 
-int ldcache_read(const char *path, unsigned char **buf, size_t *len)
+int ldcache_map(const char *path, const unsigned char **buf, size_t *len)
 {
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         struct stat st;
@@ -144,27 +149,27 @@ int ldcache_read(const char *path, unsigned char **buf, size_t *len)
                 close_keep_errno(fd);
                 return -1;
         }
-        if (!S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+        if (!S_ISREG(st.st_mode) || st.st_size > (64 << 20) || st.st_size == 0) {
                 close(fd);
+                *buf = (const unsigned char *)"";
+                *len = 0; /* empty: for the parser to refuse */
                 errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+                return st.st_size == 0 && S_ISREG(st.st_mode) ? 0 : -1;
+        }
+        /* Mapped, not read: the kernel's page cache is used as it is. A file
+         * truncated while mapped would raise SIGBUS; ldconfig replaces the
+         * cache by renaming a new file over it, never in place. */
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        close_keep_errno(fd);
+        if (p == MAP_FAILED)
                 return -1;
-        }
-        *buf = xmalloc((size_t)st.st_size + 1);
-        size_t got = 0;
-        while (got < (size_t)st.st_size) {
-                ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        close_keep_errno(fd);
-                        free(*buf);
-                        return -1;
-                }
-                if (n == 0)
-                        break; /* shrank while being read: parse what is there */
-                got += (size_t)n;
-        }
-        close(fd);
-        *len = got;
+        *buf = p;
+        *len = (size_t)st.st_size;
         return 0;
+}
+
+void ldcache_unmap(const unsigned char *buf, size_t len)
+{
+        if (len)
+                munmap((void *)buf, len);
 }

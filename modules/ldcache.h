@@ -30,8 +30,10 @@ struct ldcache_entry {
 int ldcache_parse(const unsigned char *buf, size_t len,
                   int (*fn)(void *arg, const struct ldcache_entry *entry), void *arg);
 
-/* Reads the file at path into a buffer the caller frees (at most 64 MiB; a
- * larger one is EFBIG). -1 with errno. */
-int ldcache_read(const char *path, unsigned char **buf, size_t *len);
+/* Maps the file at path read-only (at most 64 MiB: a larger one is EFBIG;
+ * not a regular file: EINVAL; an empty one gives an empty buffer);
+ * ldcache_unmap() releases it. -1 with errno. */
+int ldcache_map(const char *path, const unsigned char **buf, size_t *len);
+void ldcache_unmap(const unsigned char *buf, size_t len);
 
 #endif

@@ -141,18 +141,29 @@ static int find_libc(void *arg, const struct ldcache_entry *e)
 
 static void test_this_machine(void)
 {
-        unsigned char *buf;
+        const unsigned char *buf;
         size_t len;
         int found = 0;
-        if (ldcache_read("/etc/ld.so.cache", &buf, &len) < 0) {
+        if (ldcache_map("/etc/ld.so.cache", &buf, &len) < 0) {
                 printf("ok %d # skip no /etc/ld.so.cache here\n", ++tap_count);
                 return;
         }
         tap_ok(ldcache_parse(buf, len, find_libc, &found) == 0 && found,
                "/etc/ld.so.cache: parses, and lists this architecture's libc.so.6");
-        free(buf);
-        tap_ok(ldcache_read("/nonexistent/ld.so.cache", &buf, &len) < 0 && errno == ENOENT,
+        ldcache_unmap(buf, len);
+        tap_ok(ldcache_map("/nonexistent/ld.so.cache", &buf, &len) < 0 && errno == ENOENT,
                "a missing cache: ENOENT");
+        char empty[] = "/tmp/qrun-ldcache.XXXXXX";
+        int fd = mkstemp(empty);
+        tap_ok(fd >= 0 && ldcache_map(empty, &buf, &len) == 0 && len == 0 &&
+                   ldcache_parse(buf, len, find_libc, &found) < 0 && errno == EINVAL,
+               "an empty file maps to nothing, which the parser refuses");
+        if (fd >= 0) {
+                close(fd);
+                unlink(empty);
+        }
+        tap_ok(ldcache_map("/proc/self", &buf, &len) < 0 && errno == EINVAL, "a directory: EINVAL");
+        tap_ok(ldcache_map("/dev/null", &buf, &len) < 0 && errno == EINVAL, "a device: EINVAL");
 }
 
 static void test_elf(void)
