@@ -296,22 +296,26 @@ static int bind_program(int dirfd, const struct gpu_bind *b, struct failure *e)
         return attach(mnt, dirfd, b->dst, false, e, b->dst);
 }
 
-/* A library: the link lib/name -> DIR/.host/N/FILE when the file is this
+/* A library: the link lib/name -> DIR/.host/N/FILE when that file (opened
+ * through top, DIR's descriptor: the very file the link will reach) is this
  * machine's ELF. 1 when linked, 0 when skipped, -1 on failure. */
-static int link_library(int lib, const struct gpu_config *g, const struct gpu_bind *b,
+static int link_library(int top, int lib, const struct gpu_config *g, const struct gpu_bind *b,
                         struct failure *e)
 {
+        char rel[PATH_MAX], target[PATH_MAX];
+        snprintf(rel, sizeof(rel), ".host/%d%s", b->host_dir, strrchr(b->src, '/'));
         /* No O_CLOEXEC: closed before anything runs, and musl adds an
          * fcntl() to every open that asks for it (40 libraries, 40 calls). */
-        int fd = open(b->src, O_RDONLY);
+        int fd = openat(top, rel, O_RDONLY);
         bool native = fd >= 0 && gpu_elf_native(fd);
         if (fd >= 0)
                 close(fd);
         if (!native)
                 return 0;
-        char target[PATH_MAX];
-        snprintf(target, sizeof(target), "%s/.host/%d%s", g->dir, b->host_dir,
-                 strrchr(b->src, '/'));
+        if (snprintf(target, sizeof(target), "%s/%s", g->dir, rel) >= (int)sizeof(target)) {
+                errno = ENAMETOOLONG;
+                return failure(e, "%s/%s", g->dir, rel);
+        }
         if (symlinkat(target, lib, b->dst) < 0 && errno != EEXIST)
                 return failure(e, "unable to create %s/lib64/%s", g->dir, b->dst);
         return 1;
@@ -330,7 +334,7 @@ static int fill_gpu_dir(int top, const struct gpu_config *g, unsigned *counts, s
                 if (b->kind == GPU_LINK && symlinkat(b->src, lib, b->dst) < 0 && errno != EEXIST)
                         done = failure(e, "unable to create %s/lib64/%s", g->dir, b->dst);
                 else if (b->kind == GPU_LIBRARY)
-                        done = link_library(lib, g, b, e);
+                        done = link_library(top, lib, g, b, e);
                 else if (b->kind == GPU_PROGRAM)
                         done = bind_program(bin, b, e) < 0 ? -1 : 1;
                 else if (b->kind != GPU_LINK)
