@@ -84,7 +84,19 @@ table=$(python3 "$BENCH_DIR/stats.py" "qrun mount mode" "qrun chroot=${files[chr
 m_chroot=$(median_of "qrun chroot" "$table")
 m_mount=$(median_of "qrun mount mode" "$table")
 m_gpu=$(median_of "qrun with the GPU" "$table")
-extra=$(awk "BEGIN {printf \"%.2f\", $m_gpu - $m_mount}")
+extra=$(awk "BEGIN {printf \"%+.2f\", $m_gpu - $m_mount}")
+# On a loaded machine the medians carry the other work's delays; the fastest
+# runs (minimum, 5th percentile) come closest to the launch's own cost.
+low() { # low FILES: "MIN P5" in ms of the pooled runs
+        python3 -c '
+import json, sys
+t = sorted(x for f in sys.argv[1].split(",") for r in json.load(open(f))["results"] for x in r["times"])
+print("%.3f %.3f" % (t[0] * 1e3, t[len(t) // 20] * 1e3))' "$1"
+}
+read -r min_mount p5_mount <<<"$(low "${files[mount]}")"
+read -r min_gpu p5_gpu <<<"$(low "${files[gpu]}")"
+extra_min=$(awk "BEGIN {printf \"%+.2f\", $min_gpu - $min_mount}")
+extra_p5=$(awk "BEGIN {printf \"%+.2f\", $p5_gpu - $p5_mount}")
 steps=$(verbose_step_medians 300 as_bench_user "$WORK/qrun" -v "$WORK/gpu.ini")
 
 mkdir -p "$BENCH_DIR/results"
@@ -107,7 +119,8 @@ $table
 
 | target | measured | verdict |
 |---|---|---|
-| \`nvidia = true\` ≤ mount mode + 0.5 ms | +${extra} ms | $(verdict "$extra <= 0.5") |
+| \`nvidia = true\` ≤ mount mode + 0.5 ms (medians) | ${extra} ms | $(verdict "$extra <= 0.5") |
+| the same, fastest runs (minimum: $min_mount → $min_gpu ms; 5th percentile: $p5_mount → $p5_gpu ms) | ${extra_min} ms, ${extra_p5} ms | $(verdict "$extra_p5 <= 0.5") |
 
 The launch with the GPU, step by step (\`qrun -v\`, medians of 300 launches; \`ldcache\` is the
 read and scan of the cache, \`gpu\` the device binds, the library directory and its binds):
