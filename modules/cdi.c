@@ -17,7 +17,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct cdi_ctx {
         struct config *cfg;
@@ -265,11 +267,47 @@ static void add_links(struct cdi_ctx *c)
         ldcache_unmap(buf, len);
 }
 
+/* The spec's text: a regular file of at most 4 MiB (not /dev/zero, not a
+ * FIFO that never ends). NULL with errno (EINVAL, EFBIG). */
+static char *read_spec(const char *path, size_t *len)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0)
+                return NULL;
+        if (fstat(fd, &st) < 0) {
+                close_keep_errno(fd);
+                return NULL;
+        }
+        if (!S_ISREG(st.st_mode) || st.st_size > (4 << 20)) {
+                close(fd);
+                errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+                return NULL;
+        }
+        char *text = xmalloc((size_t)st.st_size + 1);
+        ssize_t n = read(fd, text, (size_t)st.st_size);
+        close_keep_errno(fd);
+        if (n < 0) {
+                free(text);
+                return NULL;
+        }
+        *len = (size_t)n;
+        return text;
+}
+
 bool cdi_load(struct config *cfg, struct diag *d)
 {
         struct cdi_ctx c = {cfg, d, cfg->mounts.nbinds};
+        size_t len;
+        char *text = read_spec(cfg->gpu.cdi, &len);
+        if (!text)
+                return cdi_error(&c, "%s",
+                                 errno == EFBIG    ? "larger than 4 MiB: not a CDI spec"
+                                 : errno == EINVAL ? "not a regular file"
+                                                   : strerror(errno));
         json_error_t err;
-        json_t *root = json_load_file(cfg->gpu.cdi, JSON_REJECT_DUPLICATES, &err);
+        json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+        free(text);
         if (!root)
                 return cdi_error(&c,
                                  "line %d: %s (qrun reads CDI specs in JSON: nvidia-ctk cdi "

@@ -250,6 +250,9 @@ like "$OUT" "; CDI hook not run: nvidia-ctk hook chmod --mode 755 --path /dev/dr
 printf '[rootfs]\npath = %s\n[gpu]\ncdi = %s\ndevices = 7\n' "$R" "$T/spec.json" | manifest "$T/cdi7.ini"
 gpu_qrun "$ALL" "$T/cdi7.ini" -- /bin/true
 is "$RC:$ERR" "125:$T/cdi7.ini:4: [gpu] cdi: $T/spec.json: no device named \"7\" ([gpu] devices)" "cdi: a device the spec lacks"
+printf '[rootfs]\npath = %s\n[gpu]\ncdi = /dev/zero\n' "$R" | manifest "$T/zero.ini"
+gpu_qrun "$ALL" "$T/zero.ini" -- /bin/true
+is "$RC:$ERR" "125:$T/zero.ini:4: [gpu] cdi: /dev/zero: not a regular file" "cdi: a device is refused at once, not read forever"
 printf 'cdiVersion: 0.5.0\n' >"$T/spec.yaml"
 chmod a+r "$T/spec.yaml"
 printf '[rootfs]\npath = %s\n[gpu]\ncdi = %s\n' "$R" "$T/spec.yaml" | manifest "$T/yaml.ini"
