@@ -17,18 +17,22 @@ void config_init(struct config *cfg)
         cfg->user.passwd = true;
         cfg->seccomp.profile = xstrdup("default");
         cfg->landlock.required = true;
+        gpu_config_init(&cfg->gpu);
 }
 
 bool config_resolve(struct config *cfg, struct diag *d)
 {
         /* Everything after it looks inside the rootfs through this descriptor. */
         bool ok = rootfs_open(&cfg->rootfs, d);
+        /* Before [mounts]: the GPU turns chroot mode into mount mode. */
+        ok = gpu_resolve(cfg, d) && ok;
         /* Before the environment (HOME) and the cwd check (workdir). */
         ok = mounts_resolve(cfg, d) && ok;
         ok = process_build_argv(cfg, d) && ok;
         bool home_bound = cfg->mounts.enabled && cfg->mounts.home;
         userns_resolve_identity(&cfg->user, home_bound);
         process_build_environment(&cfg->process, &cfg->user, home_bound);
+        gpu_extend_environment(&cfg->gpu, &cfg->process); /* the manifest's env wins */
         ok = seccomp_resolve(&cfg->seccomp, cfg->user.fakeroot, cfg->manifest_path, d) && ok;
         return ok;
 }
@@ -37,6 +41,7 @@ bool config_check(const struct config *cfg, struct diag *d)
 {
         bool ok = rootfs_check(cfg, d);
         ok = mounts_check(cfg, d) && ok;
+        ok = gpu_check(cfg, d) && ok;
         ok = process_check(cfg, d) && ok;
         ok = landlock_check(cfg, d) && ok;
         userns_check_identity(cfg, d); /* a warning, not a problem */
@@ -55,6 +60,7 @@ void config_free(struct config *cfg)
         free(cfg->user.group);
         seccomp_config_free(&cfg->seccomp);
         mounts_config_free(&cfg->mounts);
+        gpu_config_free(&cfg->gpu);
         landlock_config_free(&cfg->landlock);
         *cfg = (struct config){0};
 }

@@ -3,6 +3,7 @@
 #ifndef QRUN_CONFIG_H
 #define QRUN_CONFIG_H
 
+#include "gpu.h"
 #include "landlock.h"
 #include "mounts.h"
 #include "namespaces.h"
@@ -21,6 +22,7 @@ struct config {
         struct user_config user;
         struct ns_config ns;
         struct mounts_config mounts;
+        struct gpu_config gpu;
         struct process_config process;
         struct limits_config limits;
         struct seccomp_config seccomp;

@@ -13,7 +13,7 @@
 /* Every section qrun knows, in --check's printing order. Validation does not
  * depend on this order: each validate step only reads. */
 static const struct section_def *const sections[] = {
-    &rootfs_section,  &user_section,   &namespaces_section, &mounts_section,
+    &rootfs_section,  &user_section,   &namespaces_section, &mounts_section,   &gpu_section,
     &process_section, &limits_section, &seccomp_section,    &landlock_section,
 };
 

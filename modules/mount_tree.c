@@ -258,6 +258,214 @@ static void mount_in_order(int rootfd, const struct mounts_config *m)
         free(steps);
 }
 
+/* ---- [gpu] ---- */
+
+/* A device node (or a directory of them) at its own path. Cloned with the
+ * host's /dev flags and no others: never nodev, as opening it is the point.
+ * One directly in /dev goes through devfd (no lookup of the path in the
+ * tree per node); others (a CDI spec's /dev/dri/card0) through attach_at. */
+static int bind_device(int rootfd, int devfd, const struct gpu_bind *b, struct failure *e)
+{
+        const char *name = b->dst + 5;
+        bool in_dev = devfd >= 0 && !strncmp(b->dst, "/dev/", 5) && *name && !strchr(name, '/');
+        int mnt = clone_tree(b->src, 0, e);
+        if (mnt < 0 || !in_dev)
+                return mnt < 0 ? -1 : attach_at(rootfd, mnt, b->dst, b->dir, e);
+        int rc = b->dir ? mkdirat(devfd, name, 0755) : mknodat(devfd, name, S_IFREG | 0644, 0);
+        if (rc < 0 && errno != EEXIST) {
+                close_keep_errno(mnt);
+                return failure(e, "unable to create %s", b->dst);
+        }
+        return attach(mnt, devfd, name, false, e, b->dst);
+}
+
+/* A program into dirfd as name: bound through the file opened once. */
+static int bind_program(int dirfd, const struct gpu_bind *b, struct failure *e)
+{
+        int fd = open(b->src, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return failure(e, "unable to open %s", b->src);
+        int mnt = (int)syscall(SYS_open_tree, fd, "",
+                               OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        close_keep_errno(fd);
+        if (mnt < 0)
+                return failure(e, "unable to bind %s", b->src);
+        if (mknodat(dirfd, b->dst, S_IFREG | 0444, 0) < 0 && errno != EEXIST) {
+                close_keep_errno(mnt);
+                return failure(e, "unable to create %s for %s", b->dst, b->src);
+        }
+        return attach(mnt, dirfd, b->dst, false, e, b->dst);
+}
+
+/* A library: the link lib/name -> DIR/.host/N/FILE when that file (opened
+ * through top, DIR's descriptor: the very file the link will reach) is this
+ * machine's ELF. 1 when linked, 0 when skipped, -1 on failure. */
+static int link_library(int top, int lib, const struct gpu_config *g, const struct gpu_bind *b,
+                        struct failure *e)
+{
+        char rel[PATH_MAX], target[PATH_MAX];
+        snprintf(rel, sizeof(rel), ".host/%d%s", b->host_dir, strrchr(b->src, '/'));
+        /* No O_CLOEXEC: closed before anything runs, and musl adds an
+         * fcntl() to every open that asks for it (40 libraries, 40 calls). */
+        int fd = openat(top, rel, O_RDONLY);
+        bool native = fd >= 0 && gpu_elf_native(fd);
+        if (fd >= 0)
+                close(fd);
+        if (!native)
+                return 0;
+        if (snprintf(target, sizeof(target), "%s/%s", g->dir, rel) >= (int)sizeof(target)) {
+                errno = ENAMETOOLONG;
+                return failure(e, "%s/%s", g->dir, rel);
+        }
+        if (symlinkat(target, lib, b->dst) < 0 && errno != EEXIST)
+                return failure(e, "unable to create %s/lib64/%s", g->dir, b->dst);
+        return 1;
+}
+
+/* Into DIR/lib64 and DIR/bin: the libraries' links, programs, CDI's soname
+ * links. counts[0]: files, counts[1]: libraries skipped. */
+static int fill_gpu_dir(int top, const struct gpu_config *g, unsigned *counts, struct failure *e)
+{
+        int lib = openat(top, "lib64", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int bin = openat(top, "bin", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int rc = lib < 0 || bin < 0 ? failure(e, "unable to open %s/lib64 and bin", g->dir) : 0;
+        for (size_t i = 0; i < g->nbinds && rc == 0; i++) {
+                const struct gpu_bind *b = &g->binds[i];
+                int done = 1;
+                if (b->kind == GPU_LINK && symlinkat(b->src, lib, b->dst) < 0 && errno != EEXIST)
+                        done = failure(e, "unable to create %s/lib64/%s", g->dir, b->dst);
+                else if (b->kind == GPU_LIBRARY)
+                        done = link_library(top, lib, g, b, e);
+                else if (b->kind == GPU_PROGRAM)
+                        done = bind_program(bin, b, e) < 0 ? -1 : 1;
+                else if (b->kind != GPU_LINK)
+                        continue;
+                counts[done == 0]++;
+                rc = done < 0 ? -1 : 0;
+        }
+        if (lib >= 0)
+                close_keep_errno(lib);
+        if (bin >= 0)
+                close_keep_errno(bin);
+        return rc;
+}
+
+/* The libraries' directories at DIR/.host/N (their mount points were made
+ * in the tmpfs before it was attached). */
+static int bind_host_dirs(int top, const struct gpu_config *g, struct failure *e)
+{
+        for (size_t i = 0; i < g->host_dirs.len; i++) {
+                char name[32];
+                snprintf(name, sizeof(name), ".host/%zu", i);
+                int mnt = clone_tree(g->host_dirs.items[i], 0, e);
+                if (mnt < 0 || attach(mnt, top, name, false, e, g->host_dirs.items[i]) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* A detached tmpfs with lib64, bin and .host/0..N-1. */
+static int new_gpu_fs(const struct gpu_config *g, struct failure *e)
+{
+        const char *opts[] = {"mode=0755", "size=1m", NULL};
+        int fs = new_fs("tmpfs", opts, 0, e);
+        if (fs < 0)
+                return -1;
+        int rc = mkdirat(fs, "lib64", 0755) | mkdirat(fs, "bin", 0755) | mkdirat(fs, ".host", 0755);
+        for (size_t i = 0; i < g->host_dirs.len && rc == 0; i++) {
+                char name[32];
+                snprintf(name, sizeof(name), ".host/%zu", i);
+                rc = mkdirat(fs, name, 0755);
+        }
+        if (rc < 0) {
+                close_keep_errno(fs);
+                return failure(e, "unable to create %s/lib64, bin and .host", g->dir);
+        }
+        return fs;
+}
+
+/* DIR: a tmpfs with lib64, bin and .host, filled, then made read-only,
+ * nosuid and nodev with everything bound in it by one recursive
+ * mount_setattr. */
+static int mount_gpu_dir(int rootfd, const struct gpu_config *g, unsigned *counts,
+                         struct failure *e)
+{
+        int fs = new_gpu_fs(g, e);
+        if (fs < 0 || attach_at(rootfd, fs, g->dir, true, e) < 0)
+                return -1;
+        int top = path_open_in_root(rootfd, g->dir, O_DIRECTORY);
+        if (top < 0)
+                return failure(e, "%s", g->dir);
+        int rc = bind_host_dirs(top, g, e);
+        if (rc == 0)
+                rc = fill_gpu_dir(top, g, counts, e);
+        struct mount_attr attr = {.attr_set =
+                                      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+        if (rc == 0 && syscall(SYS_mount_setattr, top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                               sizeof(attr)) < 0)
+                rc = failure(e, "unable to make %s read-only", g->dir);
+        close_keep_errno(top);
+        return rc;
+}
+
+/* Firmware and sockets at their own paths, read-only: skipped when the
+ * rootfs has no target and none can be made (they are optional). */
+static unsigned mount_gpu_optional(int rootfd, const struct gpu_config *g)
+{
+        unsigned bound = 0;
+        for (size_t i = 0; i < g->nbinds; i++) {
+                const struct gpu_bind *b = &g->binds[i];
+                struct failure e;
+                if (b->kind != GPU_OPTIONAL)
+                        continue;
+                int mnt = clone_tree(b->src,
+                                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &e);
+                if (mnt >= 0 && attach_at(rootfd, mnt, b->dst, b->dir, &e) == 0)
+                        bound++;
+                else if (verbose)
+                        warn("gpu", errno, "%s skipped: %s", b->dst, e.what);
+        }
+        return bound;
+}
+
+static bool has_dir_content(const struct gpu_config *g)
+{
+        for (size_t i = 0; i < g->nbinds; i++)
+                if (g->binds[i].kind == GPU_LIBRARY || g->binds[i].kind == GPU_PROGRAM ||
+                    g->binds[i].kind == GPU_LINK)
+                        return true;
+        return false;
+}
+
+/* After the manifest's mounts (/dev among them). */
+static void mount_gpu(int rootfd, const struct config *cfg)
+{
+        const struct gpu_config *g = &cfg->gpu;
+        if (!g->enabled)
+                return;
+        uint64_t started = step_start();
+        struct failure e;
+        size_t devices = 0;
+        unsigned counts[2] = {0, 0};
+        int devfd = path_open_in_root(rootfd, "/dev", O_DIRECTORY);
+        for (size_t i = 0; i < g->nbinds; i++) {
+                if (g->binds[i].kind != GPU_DEVICE)
+                        continue;
+                if (bind_device(rootfd, devfd, &g->binds[i], &e) < 0)
+                        fail("gpu", errno, "%s", e.what);
+                devices++;
+        }
+        if (devfd >= 0)
+                close(devfd);
+        if (has_dir_content(g) && mount_gpu_dir(rootfd, g, counts, &e) < 0)
+                fail("gpu", errno, "%s", e.what);
+        unsigned optional = mount_gpu_optional(rootfd, g);
+        verbose_step("gpu", started,
+                     "%zu devices, %u files into %s (%u skipped: not this machine's ELF), %u "
+                     "optional",
+                     devices, counts[0], g->dir, counts[1], optional);
+}
+
 /* The rootfs as this mount namespace sees it: reopened by path (a descriptor
  * from before the namespace belongs to the host's mounts), and refused unless
  * it is the very directory validation opened. */
@@ -502,6 +710,7 @@ void mounts_enter(const struct config *cfg)
         add_identity(root, &cfg->user); /* after the binds: one may bring /etc */
         if (m->dev == DEV_MINIMAL && cfg->terminal.kept && cfg->terminal.path[0])
                 bind_console(root, cfg->terminal.path);
+        mount_gpu(root, cfg);
         pivot_into(root, cfg->rootfs.path);
         close(cfg->rootfs.fd);
         verbose_step("mounts", started, "pivot_root into %s: %zu binds, %zu tmpfs%s%s",

@@ -25,7 +25,7 @@ static bool check_inside_path(struct diag *d, const char *what, const char *path
         return true;
 }
 
-static void add_bind(struct mounts_config *m, char *src, char *dst, bool ro, struct loc loc)
+void mounts_add_bind(struct mounts_config *m, char *src, char *dst, bool ro, struct loc loc)
 {
         m->binds = xrealloc(m->binds, (m->nbinds + 1) * sizeof(*m->binds));
         m->binds[m->nbinds++] = (struct bind_mount){src, dst, ro, loc};
@@ -63,7 +63,7 @@ static bool parse_bind(struct config *cfg, const struct key_def *key, const char
                 free(dst);
                 return false;
         }
-        add_bind(&cfg->mounts, src, dst, ro, d->loc);
+        mounts_add_bind(&cfg->mounts, src, dst, ro, d->loc);
         return true;
 }
 
@@ -183,7 +183,7 @@ static bool resolve_home(struct mounts_config *m, struct diag *d)
         struct stat st;
         if (!home || home[0] != '/' || stat(home, &st) < 0 || !S_ISDIR(st.st_mode))
                 return diag_error_at(d, m->home_loc, "$HOME is not set to an existing directory");
-        add_bind(m, xstrdup(home), xstrdup(home), false, m->home_loc);
+        mounts_add_bind(m, xstrdup(home), xstrdup(home), false, m->home_loc);
         return true;
 }
 
@@ -195,7 +195,7 @@ static bool resolve_workdir(struct config *cfg, struct diag *d)
         char cwd[PATH_MAX];
         if (!getcwd(cwd, sizeof(cwd)))
                 return diag_error_at(d, m->workdir_loc, "%s", strerror(errno));
-        add_bind(m, xstrdup(cwd), xstrdup(cwd), false, m->workdir_loc);
+        mounts_add_bind(m, xstrdup(cwd), xstrdup(cwd), false, m->workdir_loc);
         free(cfg->process.cwd);
         cfg->process.cwd = xstrdup(cwd);
         cfg->process.cwd_loc = m->workdir_loc;
@@ -301,8 +301,7 @@ static int open_nearest_ancestor(int rootfd, const char *path, char *parent, siz
         }
 }
 
-/* A mount target must exist in the rootfs, or be creatable there. */
-static bool check_target(const struct config *cfg, const char *dst, bool dir, struct loc loc,
+bool mounts_check_target(const struct config *cfg, const char *dst, bool dir, struct loc loc,
                          struct diag *d)
 {
         if (under_own_mount(&cfg->mounts, dst))
@@ -338,10 +337,10 @@ static bool check_step(const struct config *cfg, const struct mount_step *step, 
         const struct bind_mount *b = step->what;
         struct stat st;
         if (step->kind != STEP_BIND)
-                return check_target(cfg, step->dst, true, step->loc, d);
+                return mounts_check_target(cfg, step->dst, true, step->loc, d);
         if (stat(b->src, &st) < 0)
                 return diag_error_at(d, b->loc, "%s: %s", b->src, strerror(errno));
-        return check_target(cfg, b->dst, S_ISDIR(st.st_mode), b->loc, d);
+        return mounts_check_target(cfg, b->dst, S_ISDIR(st.st_mode), b->loc, d);
 }
 
 bool mounts_check(const struct config *cfg, struct diag *d)

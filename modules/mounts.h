@@ -58,6 +58,15 @@ void mounts_config_free(struct mounts_config *m);
  * the same paths; workdir also sets [process] cwd. */
 bool mounts_resolve(struct config *cfg, struct diag *d);
 
+/* Adds a bind (takes src and dst); loc is the line that asked for it. */
+void mounts_add_bind(struct mounts_config *m, char *src, char *dst, bool ro, struct loc loc);
+
+/* A mount target dst (a directory, or a file when !dir) must exist in the
+ * rootfs, lie on a mount of the manifest's, or be creatable there; reported
+ * at loc otherwise. */
+bool mounts_check_target(const struct config *cfg, const char *dst, bool dir, struct loc loc,
+                         struct diag *d);
+
 /* Check step: every bind source exists, and every target exists in the rootfs
  * or can be created there. */
 bool mounts_check(const struct config *cfg, struct diag *d);

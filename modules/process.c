@@ -52,8 +52,7 @@ static bool parse_args(struct config *cfg, const struct key_def *key, const char
         return true;
 }
 
-/* Index of the NAME=... entry in v with the same name as assignment, or -1. */
-static ssize_t find_assignment(const struct strv *v, const char *assignment)
+ssize_t process_env_find(const struct strv *v, const char *assignment)
 {
         size_t len = strcspn(assignment, "=");
         for (size_t i = 0; i < v->len; i++)
@@ -72,7 +71,7 @@ static bool parse_env(struct config *cfg, const struct key_def *key, const char 
         if (!is_env_name(value, (size_t)(eq - value)))
                 return diag_error(d, "bad variable name \"%.*s\"", (int)(eq - value), value);
         struct strv *env = &cfg->process.env;
-        ssize_t existing = find_assignment(env, value);
+        ssize_t existing = process_env_find(env, value);
         if (existing >= 0 && !diag_is_override(d))
                 return diag_error(d, "%.*s is set twice", (int)(eq - value), value);
         if (existing >= 0) {
@@ -110,7 +109,7 @@ static bool check_hostname(const char *value, struct diag *d)
 /* The PATH the command is looked up in: the container's environment's. */
 static const char *container_path(const struct process_config *p)
 {
-        ssize_t i = find_assignment(&p->envp, "PATH=");
+        ssize_t i = process_env_find(&p->envp, "PATH=");
         return i >= 0 ? p->envp.items[i] + 5 : default_path;
 }
 
@@ -152,7 +151,7 @@ static void print_env(const struct config *cfg, const struct key_def *key, FILE 
         for (size_t i = 0; i < env->len; i++)
                 print_value(out, key->name, env->items[i]);
         /* The default PATH is part of the effective environment. */
-        if (find_assignment(env, "PATH=") < 0 &&
+        if (process_env_find(env, "PATH=") < 0 &&
             !strcmp(container_path(&cfg->process), default_path))
                 fprintf(out, "%s = PATH=%s\n", key->name, default_path);
 }
@@ -276,7 +275,7 @@ static bool is_kept(const struct process_config *p, const char *entry)
 static void set_default(struct strv *envp, const char *name, const char *value)
 {
         char *entry = xasprintf("%s=%s", name, value);
-        if (find_assignment(envp, entry) < 0)
+        if (process_env_find(envp, entry) < 0)
                 strv_push(envp, entry);
         else
                 free(entry);
@@ -288,7 +287,7 @@ void process_build_environment(struct process_config *p, const struct user_confi
                                bool home_bound)
 {
         for (char **e = environ; *e; e++)
-                if (strchr(*e, '=') && is_kept(p, *e) && find_assignment(&p->env, *e) < 0)
+                if (strchr(*e, '=') && is_kept(p, *e) && process_env_find(&p->env, *e) < 0)
                         strv_push(&p->envp, xstrdup(*e));
         for (size_t i = 0; i < p->env.len; i++)
                 strv_push(&p->envp, xstrdup(p->env.items[i]));

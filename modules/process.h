@@ -45,6 +45,10 @@ void process_set_cli_command(struct process_config *p, char **argv);
 /* Resolve step: the command line (command and args, or CMD after --). */
 bool process_build_argv(struct config *cfg, struct diag *d);
 
+/* Index of the NAME=... entry in v with the same name as assignment
+ * ("NAME=..." or "NAME="), or -1. */
+ssize_t process_env_find(const struct strv *v, const char *assignment);
+
 /* Resolve step: the environment: kept variables (env_keep and, with
  * env_defaults, TERM, COLORTERM, LANG, LANGUAGE, LC_* and TZ), explicit ones,
  * a default PATH, then, unless set already, HOME, USER and LOGNAME for the

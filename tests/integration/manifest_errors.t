@@ -59,6 +59,31 @@ EOF2
 check "unclosed section" 'bad.ini:3: expected ] at the end of the section name' <<'EOF2'
 [limits
 EOF2
+check "gpu: bad nvidia" 'bad.ini:4: [gpu] nvidia: expected auto, true or false, got "maybe"' <<'EOF2'
+[gpu]
+nvidia = maybe
+EOF2
+check "gpu: bad devices" 'bad.ini:4: [gpu] devices: expected all, none or a comma-separated list such as 0,1, got "0;1"' <<'EOF2'
+[gpu]
+devices = 0;1
+EOF2
+check "gpu: device names without a CDI spec" 'bad.ini:4: [gpu] devices: expected all, none or GPU numbers such as 0,1 (names are for a CDI spec), got "GPU-1"' <<'EOF2'
+[gpu]
+devices = GPU-1
+EOF2
+check "gpu: a CDI spec with nvidia = false" 'bad.ini:5: [gpu] cdi: a CDI spec with nvidia = false: remove one' <<'EOF2'
+[gpu]
+nvidia = false
+cdi = /etc/cdi/nvidia.json
+EOF2
+check "gpu: dir not absolute" 'bad.ini:4: [gpu] dir: must be an absolute path inside the container, got "nvidia"' <<'EOF2'
+[gpu]
+dir = nvidia
+EOF2
+check "gpu: dir = /" 'bad.ini:4: [gpu] dir: must be a directory below /' <<'EOF2'
+[gpu]
+dir = /
+EOF2
 check "bad boolean" 'bad.ini:4: [namespaces] net: expected a boolean (true/false/yes/no/on/off/1/0), got "sometimes"' <<'EOF2'
 [namespaces]
 net = sometimes

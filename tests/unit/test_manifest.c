@@ -241,7 +241,7 @@ static void test_errors(void)
              "E.ini:3: [process] nofile: unknown key here (it belongs in [limits])"},
             {"[limit]\n", "E.ini:1: unknown section [limit] (did you mean [limits]?)"},
             {"[network]\n", "E.ini:1: unknown section [network] (known: [rootfs], [user], "
-                            "[namespaces], [mounts], [process], [limits], [seccomp], "
+                            "[namespaces], [mounts], [gpu], [process], [limits], [seccomp], "
                             "[landlock])"},
             {"command = x\n",
              "E.ini:1: \"command\" is outside any section (add a [section] line above it)"},
