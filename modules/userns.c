@@ -163,11 +163,11 @@ int userns_unshare(uid_t inside_uid, gid_t inside_gid, int other_flags, struct f
         return 0;
 }
 
-void userns_create(const struct user_config *u, int other_flags)
+void userns_create(const struct user_config *u)
 {
         struct failure f;
-        if (userns_unshare(u->uid == ID_ROOT ? 0 : geteuid(), u->gid == ID_ROOT ? 0 : getegid(),
-                           other_flags, &f) < 0)
+        if (userns_unshare(u->uid == ID_ROOT ? 0 : geteuid(), u->gid == ID_ROOT ? 0 : getegid(), 0,
+                           &f) < 0)
                 fail("userns", errno, "%s", f.what);
 }
 

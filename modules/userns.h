@@ -23,9 +23,10 @@ extern const struct section_def user_section;
 /* Refuses a setuid/setgid installation or differing real and effective ids. */
 void userns_refuse_elevated_privileges(void);
 
-/* unshare(CLONE_NEWUSER | other_flags) in the calling process, then writes
- * uid_map, setgroups ("deny") and gid_map. Explains a disabled userns. */
-void userns_create(const struct user_config *u, int other_flags);
+/* unshare(CLONE_NEWUSER) in the calling process, then writes uid_map,
+ * setgroups ("deny") and gid_map. Explains a disabled userns. The other
+ * namespaces come with each container's fork (namespaces_fork). */
+void userns_create(const struct user_config *u);
 
 /* The same for helpers: the caller's uid and gid appear as inside_uid and
  * inside_gid; -1 with errno and f (what failed, a disabled userns explained). */
