@@ -10,7 +10,8 @@
  *        what depends on several sections (this opens the rootfs once) and
  *        check the paths against it; nothing on the system is touched before
  *     3. block the forwarded signals, start a SquashFS rootfs's FUSE server
- *        (outside our namespaces), unshare the user namespace, write the id maps
+ *        (outside our namespaces), unshare the user namespace, write the id maps,
+ *        drop the bounding set (once for every container)
  *     4. fork the container's first process into new pid/ipc/uts (and net if
  *        asked) namespaces, then forward signals, enforce the timeout and turn
  *        its end into qrun's exit status; with --each, step 4 for every task
@@ -91,7 +92,7 @@ static void run_command(void *arg)
         process_new_session();
         limits_apply(&cfg->limits);
         process_apply_umask(&cfg->process);
-        userns_drop_capabilities(&cfg->user); /* needs CAP_SETPCAP: before no_new_privs */
+        userns_drop_capabilities(&cfg->user); /* the bounding set: the monitor's step */
         process_set_no_new_privs();
         process_close_extra_fds();
         signals_restore();
@@ -176,8 +177,9 @@ int main(int argc, char **argv)
         if (cfg.rootfs.kind == ROOTFS_SQUASHFS)
                 squashfs_start(&cfg); /* the image's shared server, outside our namespaces */
         step = step_start();
-        userns_create(&cfg.user); /* the other namespaces: one set per container */
-        verbose_step("userns", step, "user namespace, id maps written");
+        userns_create(&cfg.user);            /* the other namespaces: one set per container */
+        userns_drop_bounding_set(&cfg.user); /* inherited by every container */
+        verbose_step("userns", step, "user namespace, id maps written, bounding set");
 
         int status;
         if (opts.each) {
