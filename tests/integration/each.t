@@ -173,4 +173,19 @@ else
         skip "lsns as root needed to list namespaces"
 fi
 
+# ---- a SquashFS rootfs: every task attaches its own copy of the image's mount ----
+open_dev_fuse
+if [ -n "$FUSE_OK" ]; then
+        mksquashfs "$ROOTFS" "$T/busybox.sqfs" -noappend -quiet -all-root -no-xattrs >/dev/null
+        chmod a+r "$T/busybox.sqfs"
+        printf '[rootfs]\npath = %s\nlinger = 0\n' "$T/busybox.sqfs" | manifest "$T/sq.ini"
+        printf 'echo one\necho two\necho three\n' >"$T/three"
+        each_qrun "$T/sq.ini" --each -j2 <"$T/three"
+        is "$RC:$(printf '%s\n' "$OUT" | sort | tr '\n' ' ')" "0:[task 1] one [task 2] two [task 3] three " \
+                "a SquashFS rootfs: every task runs in the image"
+        end_image_servers
+else
+        skip "/dev/fuse cannot be opened by the test user"
+fi
+
 done_testing
