@@ -36,16 +36,17 @@ CFLAGS=("${QRUN_CFLAGS[@]}" -I"$QRUN_MUSL_INCLUDE" -I"$QRUN_DEPS/include" "${QRU
 # ---- the image libraries, built for musl once per recipe (cached) ----
 tools/build-deps.sh "$QRUN_DEPS"
 
-# ---- no constructors of the image libraries in qrun ----
-# nettle's fat_init (which code paths: SHA-NI...) and liblzma's crc64_set_func
-# (CLMUL) run at every start of a static binary, a launch that never hashes or
-# decompresses included: CPUID instructions (each a VM exit, 8-24 us on the
-# development VM) and pages of code and data touched in the middle of the
-# binary. Both libraries choose on first use when no constructor did (nettle's
-# *_init stubs, liblzma's crc64_dispatch), so qrun links copies of the two
-# archives whose members carry no .init_array; the cache keeps the originals.
+# ---- no constructor of nettle in qrun ----
+# nettle's fat_init (which code paths: SHA-NI...) runs at every start of a
+# static binary, a launch that never hashes included: CPUID instructions (each
+# a VM exit, 8-24 us on the development VM) and pages of code and data touched
+# in the middle of the binary. nettle chooses on first use when no constructor
+# did (its *_init stubs), so qrun links a copy of the archive whose fat member
+# carries no .init_array; the cache keeps the original. (liblzma's
+# crc64_set_func cannot go the same way: built with a constructor, liblzma has
+# no first-use fallback and crc64 would call a null pointer.)
 mkdir -p build/lib build/lib/members
-for spec in libnettle.a:fat-x86_64.o liblzma.a:liblzma_la-crc64_fast.o; do
+for spec in libnettle.a:fat-x86_64.o; do
         archive=${spec%%:*} member=${spec#*:}
         cp "$QRUN_DEPS/lib/$archive" "build/lib/$archive.tmp"
         (cd build/lib/members && ar x "../$archive.tmp" "$member" &&
