@@ -63,13 +63,16 @@ for line in open(runs_file):
     who, wall, user, system = line.split()
     rate.setdefault(who, []).append(tasks / float(wall))
     cpu.setdefault(who, []).append((float(user) + float(system)) / tasks * 1e3)
-med = {n: statistics.median(rate[n]) for n in names}
-cpu_med = {n: statistics.median(cpu[n]) for n in names}
-print("| tool | tasks/s (median) | runs | CPU ms per task (median) | qrun --each is N× faster |")
-print("|---|---:|---:|---:|---:|")
+print("| tool | tasks/s (median) | runs | CPU ms per task (median) | qrun --each is N× faster | N× less CPU per task |")
+print("|---|---:|---:|---:|---:|---:|")
 for n in names:
-    ratio = "—" if n == "each" else "%.2f×" % (med["each"] / med[n])
-    print("| %s | %.0f | %d | %.2f | %s |" % (n, med[n], len(rate[n]), cpu_med[n], ratio))
+    # Paired by round: the machine's drift between rounds hits both alike.
+    ratios = [e / o for e, o in zip(rate["each"], rate[n])]
+    cpu_ratios = [o / e for e, o in zip(cpu["each"], cpu[n])]
+    speed = "—" if n == "each" else "%.2f×" % statistics.median(ratios)
+    less = "—" if n == "each" else "%.2f×" % statistics.median(cpu_ratios)
+    print("| %s | %.0f | %d | %.2f | %s | %s |" % (n, statistics.median(rate[n]), len(rate[n]),
+                                                statistics.median(cpu[n]), speed, less))
 EOF
 )
 ratio_of() { printf '%s\n' "$table" | awk -F'|' -v name="$1" '$2 == " " name " " {gsub(/[ ×]/, "", $6); print $6}'; }
@@ -84,7 +87,8 @@ cat >"$BENCH_DIR/results/15-many.md" <<EOF2
 
 Written by \`bench/many.sh $tasks $rounds $jobs\`. $tasks \`/bin/true\` tasks, $jobs at a time, as an
 unprivileged user, $rounds alternating rounds; each tool's tasks/s is its median over the rounds,
-the CPU time per task is the whole process tree's user + system time (GNU time) divided by the
+the ratios are medians of each round's ratio (the tools of one round ran under the same load of
+the shared machine), the CPU time per task is the whole process tree's user + system time (GNU time) divided by the
 tasks. \`qrun --each\` reads the manifest, compiles nothing (the filter is built in), and creates
 the user namespace once; every task still gets new pid, ipc and uts namespaces, its own init,
 limits and the default seccomp filter. The others start one launcher process per task from
