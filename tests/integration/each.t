@@ -134,13 +134,14 @@ like "$(cat "$T/outdir/x/4.err")" '^qrun: exec: no-such-command: command not fou
 is "$OUT" "" "--output: nothing on qrun's stdout"
 
 # ---- SIGINT and SIGTERM stop every task and start no new one ----
+two_sleeping() { [ "$(test_pgrep -c -f "^sleep 30 $$")" -eq 2 ]; }
 for sig in INT TERM; do
         yes "sleep 30 $$" | head -n 6 >"$T/sleeps"
         user_command perl -e '$SIG{$_} = "DEFAULT" for qw(INT QUIT HUP); exec @ARGV or die' \
                 "$QRUN" "$T/m.ini" --each -j2
         "${CMD[@]}" <"$T/sleeps" >"$T/bg.out" 2>"$T/bg.err" &
         qpid=$!
-        wait_until test "$(test_pgrep -c -f "^sleep 30 $$")" -eq 2
+        wait_until two_sleeping
         ok $? "SIG$sig: two tasks running"
         kill -s "$sig" "$qpid"
         wait "$qpid"
