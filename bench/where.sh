@@ -25,7 +25,7 @@ make_workdir
 (cd "$REPO" && musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror bench/floor.c -o "$WORK/floor")
 gcc "${QRUN_AUX_CFLAGS[@]}" -Werror "$BENCH_DIR/throughput.c" -o "$WORK/throughput"
 (cd "$REPO" && musl-gcc "${QRUN_CFLAGS[@]}" -I"$QRUN_MUSL_INCLUDE" -I"$QRUN_DEPS/include" \
-        "${QRUN_INCLUDES[@]}" "${QRUN_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -L"$QRUN_DEPS/lib" \
+        "${QRUN_INCLUDES[@]}" "${QRUN_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -Lbuild/lib -L"$QRUN_DEPS/lib" \
         "${QRUN_IMAGE_LIBS[@]}" -static -Wl,--gc-sections -o "$WORK/qrun")
 printf '[rootfs]\npath = %s\n' "$WORK/rootfs" >"$WORK/m.ini"
 chmod -R a+rX "$WORK"
