@@ -12,10 +12,12 @@
  *     3. block the forwarded signals, start a SquashFS rootfs's FUSE server
  *        (outside our namespaces), unshare the user namespace, write the id maps,
  *        drop the bounding set (once for every container)
- *     4. fork the container's first process into new pid/ipc/uts (and net if
- *        asked) namespaces, then forward signals, enforce the timeout and turn
- *        its end into qrun's exit status; with --each, step 4 for every task
- *        (each.h), at most -j at once
+ *     4. decide whether the command keeps the caller's terminal, fork the
+ *        container's first process into new pid/ipc/uts (and net if asked)
+ *        namespaces, then forward signals, relay job control, enforce the
+ *        timeout, give the terminal back and turn the container's end into
+ *        qrun's exit status; with --each, the fork for every task (each.h), at
+ *        most -j at once, none keeping the terminal
  *   container's first process: pid 1 when there is a pid namespace
  *     5. die with the monitor, (--each: take the task's stdio and command
  *        line), bring up loopback, chroot into the rootfs (or, with [mounts], create
@@ -24,7 +26,8 @@
  *     6. with a pid namespace: become the minimal init and start the command;
  *        without one: become the command
  *   command
- *     7. new session, rlimits, umask, capabilities, no_new_privs, descriptors,
+ *     7. a new session (or, keeping the caller's terminal, the terminal's
+ *        foreground process group), rlimits, umask, capabilities, no_new_privs, descriptors,
  *        the caller's signal mask, Landlock ([landlock]), the seccomp filter
  *        (compiled when qrun was built), exec
  *
@@ -89,7 +92,7 @@ static void run_command(void *arg)
 {
         const struct config *cfg = arg;
         uint64_t started = step_start();
-        process_new_session();
+        terminal_enter(&cfg->terminal); /* a new session, or the terminal's foreground group */
         limits_apply(&cfg->limits);
         process_apply_umask(&cfg->process);
         userns_drop_capabilities(&cfg->user); /* the bounding set: the monitor's step */
@@ -97,7 +100,8 @@ static void run_command(void *arg)
         process_close_extra_fds();
         signals_restore();
         verbose_step("command", started,
-                     "new session, limits, umask, capabilities, no_new_privs, descriptors");
+                     "session or terminal, limits, umask, capabilities, no_new_privs, "
+                     "descriptors");
         landlock_apply(&cfg->landlock); /* needs no_new_privs */
         seccomp_attach(&cfg->seccomp);  /* last: after no_new_privs, right before exec */
         process_exec(&cfg->process);
@@ -120,7 +124,7 @@ _Noreturn static void container_main(struct config *cfg, const struct each_task 
         userns_prepare_fakeroot(&cfg->user); /* needs the root entered */
         namespaces_set_hostname(&cfg->ns, cfg->process.hostname);
         if (cfg->ns.pid)
-                init_run(run_command, cfg);
+                init_run(run_command, cfg, &cfg->terminal);
         run_command(cfg);
         _exit(EXIT_QRUN_FAILED); /* not reached */
 }
@@ -187,9 +191,12 @@ int main(int argc, char **argv)
                                             cfg.limits.timeout_ms};
                 status = each_run(&each, &tasks, start_container, &cfg);
         } else {
+                /* Keep the caller's terminal only under a filter that refuses TIOCSTI. */
+                terminal_prepare(&cfg.terminal, seccomp_refuses_terminal_injection(&cfg.seccomp));
                 int errors;
                 pid_t child = start_container(&cfg, NULL, &errors);
-                status = monitor_run(child, cfg.ns.pid, cfg.limits.timeout_ms, errors);
+                status =
+                    monitor_run(child, cfg.ns.pid, cfg.limits.timeout_ms, &cfg.terminal, errors);
         }
         squashfs_stop();
         verbose_step("total", started, "exit status %d", status);

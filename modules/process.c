@@ -157,6 +157,19 @@ static void print_env(const struct config *cfg, const struct key_def *key, FILE 
                 fprintf(out, "%s = PATH=%s\n", key->name, default_path);
 }
 
+static void print_env_defaults(const struct config *cfg, const struct key_def *key, FILE *out)
+{
+        const struct process_config *p = &cfg->process;
+        print_bool(out, key->name, p->env_defaults);
+        if (!p->env_defaults)
+                return;
+        const char *name = cfg->user.name ? cfg->user.name : "(not set: no name)";
+        fprintf(out,
+                "; kept: TERM COLORTERM LANG LANGUAGE LC_* TZ; unless env sets them: HOME=%s "
+                "USER=%s LOGNAME=%s\n",
+                cfg->user.home ? cfg->user.home : "/", name, name);
+}
+
 static void print_hostname(const struct config *cfg, const struct key_def *key, FILE *out)
 {
         if (cfg->process.hostname)
@@ -175,6 +188,7 @@ static const struct key_def process_keys[] = {
      .print = print_cwd},
     {"env", KEY_CUSTOM, KEY_REPEATABLE, .parse = parse_env, .print = print_env},
     {"env_keep", KEY_LIST, KEY_REPEATABLE, CFG(process.env_keep), .check = check_env_keep},
+    {"env_defaults", KEY_BOOL, .offset = CFG(process.env_defaults), .print = print_env_defaults},
     {"hostname", KEY_STRING, .offset = CFG(process.hostname), .loc = CFG(process.hostname_loc),
      .check = check_hostname, .print = print_hostname},
     {"umask", KEY_UMASK, .offset = CFG(process.umask), .loc = CFG(process.umask_loc)},
@@ -234,11 +248,14 @@ bool process_build_argv(struct config *cfg, struct diag *d)
         return true;
 }
 
-static bool env_keep_matches(const struct strv *keep, const char *entry)
+/* What every peer passes on: the terminal's type and the locale. */
+static const char *const default_kept[] = {"TERM", "COLORTERM", "LANG", "LANGUAGE", "LC_*", "TZ"};
+
+static bool env_matches(char *const *patterns, size_t n, const char *entry)
 {
         size_t name_len = strcspn(entry, "=");
-        for (size_t i = 0; i < keep->len; i++) {
-                const char *pattern = keep->items[i];
+        for (size_t i = 0; i < n; i++) {
+                const char *pattern = patterns[i];
                 size_t len = strlen(pattern);
                 if (pattern[len - 1] == '*'
                         ? !strncmp(entry, pattern, len - 1) && name_len >= len - 1
@@ -248,21 +265,40 @@ static bool env_keep_matches(const struct strv *keep, const char *entry)
         return false;
 }
 
+static bool is_kept(const struct process_config *p, const char *entry)
+{
+        return env_matches(p->env_keep.items, p->env_keep.len, entry) ||
+               (p->env_defaults &&
+                env_matches((char *const *)default_kept, ARRAY_SIZE(default_kept), entry));
+}
+
+/* NAME=value unless something set NAME already. */
+static void set_default(struct strv *envp, const char *name, const char *value)
+{
+        char *entry = xasprintf("%s=%s", name, value);
+        if (find_assignment(envp, entry) < 0)
+                strv_push(envp, entry);
+        else
+                free(entry);
+}
+
 /* Kept caller variables, then explicit ones (which win), then a standard PATH
- * if neither gave one, and HOME when [mounts] home = true bound it. Nothing
- * else passes. */
-void process_build_environment(struct process_config *p, const char *home)
+ * if neither gave one, then who the command runs as. Nothing else passes. */
+void process_build_environment(struct process_config *p, const struct user_config *u,
+                               bool home_bound)
 {
         for (char **e = environ; *e; e++)
-                if (strchr(*e, '=') && env_keep_matches(&p->env_keep, *e) &&
-                    find_assignment(&p->env, *e) < 0)
+                if (strchr(*e, '=') && is_kept(p, *e) && find_assignment(&p->env, *e) < 0)
                         strv_push(&p->envp, xstrdup(*e));
         for (size_t i = 0; i < p->env.len; i++)
                 strv_push(&p->envp, xstrdup(p->env.items[i]));
-        if (find_assignment(&p->envp, "PATH=") < 0)
-                strv_push(&p->envp, xasprintf("PATH=%s", default_path));
-        if (home && find_assignment(&p->envp, "HOME=") < 0)
-                strv_push(&p->envp, xasprintf("HOME=%s", home));
+        set_default(&p->envp, "PATH", default_path);
+        if ((p->env_defaults || home_bound) && u->home)
+                set_default(&p->envp, "HOME", u->home);
+        if (p->env_defaults && u->name) {
+                set_default(&p->envp, "USER", u->name);
+                set_default(&p->envp, "LOGNAME", u->name);
+        }
 }
 
 /* ---- checks against the rootfs ---- */
@@ -340,12 +376,6 @@ void process_enter_cwd(const struct config *cfg)
 }
 
 /* ---- the last steps before exec ---- */
-
-void process_new_session(void)
-{
-        if (setsid() < 0)
-                fail("process", errno, "setsid");
-}
 
 void process_apply_umask(const struct process_config *p)
 {

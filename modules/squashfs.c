@@ -243,11 +243,12 @@ static const struct fuse_lowlevel_ops operations = {
  * itself), so that a parser bug cannot reach the user's files. A kernel
  * without Landlock only loses this second line; any other refusal ends the
  * launch. -1 with f. */
-static int confine_server(struct failure *f)
+static int confine_server(int dir, struct failure *f)
 {
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return failure(f, "prctl(PR_SET_NO_NEW_PRIVS) for the FUSE server");
-        if (landlock_deny_all() < 0 && errno != ENOSYS && errno != EOPNOTSUPP)
+        /* Removing files in the runtime directory stays: its own socket and lock. */
+        if (landlock_deny_all(dir) < 0 && errno != ENOSYS && errno != EOPNOTSUPP)
                 return failure(f, "Landlock for the FUSE server");
         return 0;
 }
@@ -264,12 +265,24 @@ static int confine_server(struct failure *f)
  * detached from any launch (so that it can outlive them); it is found
  * through a socket in the user's private runtime directory, named after the
  * image file's identity (a changed image gets a new server). A lock file
- * orders the launches that find no server, and a server that ends. */
+ * orders the launches that find no server, and a server that ends; the
+ * server that ends removes both files (a Slurm job's cgroup is in the name:
+ * they would pile up, two per job). */
+
+/* The lock file at dir/lock is still the one open as fd (not removed by a
+ * server that ended, nor replaced since). */
+static bool lock_is_current(int dir, const char *lock, int fd)
+{
+        struct stat held, now;
+        return fstat(fd, &held) == 0 && fstatat(dir, lock, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+               held.st_dev == now.st_dev && held.st_ino == now.st_ino;
+}
 
 struct server {
         struct fuse_session *se;
         struct fuse_buf buf;
-        int mnt, lock;
+        int mnt, lock, dir; /* dir: the runtime directory */
+        const char *name;   /* of its files there */
         uint64_t linger_ms, idle_since;
         struct pollfd *fds; /* [0]: /dev/fuse, [1]: the listening socket, then launches */
         size_t nfds, cap;
@@ -336,9 +349,9 @@ static void launch_event(struct server *s, size_t i)
 }
 
 /* Ends the server if no launch is starting one (it holds the lock, and may be
- * about to connect here) and none has connected meanwhile. The socket file
- * stays: connecting to it is refused from now on, and the next launch under
- * the lock replaces it. */
+ * about to connect here) and none has connected meanwhile. Under the lock it
+ * removes its socket, then the lock file: a launch waiting on the lock file's
+ * old inode sees it gone and opens the path again (lock_name). */
 static bool may_end(struct server *s)
 {
         if (flock(s->lock, LOCK_EX | LOCK_NB) < 0)
@@ -349,6 +362,13 @@ static bool may_end(struct server *s)
                 return false;
         }
         close(s->fds[1].fd);
+        char sock[64], lock[64];
+        snprintf(sock, sizeof(sock), "%s.sock", s->name);
+        snprintf(lock, sizeof(lock), "%s.lock", s->name);
+        if (lock_is_current(s->dir, lock, s->lock)) { /* never another server's files */
+                unlinkat(s->dir, sock, 0);
+                unlinkat(s->dir, lock, 0);
+        }
         return true;
 }
 
@@ -441,7 +461,7 @@ static int server_prepare(struct server *s, int image, int dir, const char *name
                 return errno = EINVAL, failure(f, "libfuse refused the FUSE session");
         add_fd(s, fuse);
         add_fd(s, listener);
-        return confine_server(f);
+        return confine_server(dir, f);
 }
 
 /* The server inherited the argv of the launch that started it, and outlives
@@ -483,7 +503,7 @@ _Noreturn static void server_main(int image, const char *path, int dir, const ch
         close(null);
         prctl(PR_SET_NAME, "qrun-squashfs", 0, 0, 0);
         set_title(path);
-        struct server s = {.linger_ms = linger_ms, .mnt = -1, .lock = -1};
+        struct server s = {.linger_ms = linger_ms, .mnt = -1, .lock = -1, .dir = dir, .name = name};
         struct failure f;
         int ok = server_prepare(&s, image, dir, name, &f);
         struct server_failure r = {ok < 0 ? (errno ? errno : EINVAL) : 0, ""};
@@ -492,7 +512,6 @@ _Noreturn static void server_main(int image, const char *path, int dir, const ch
         if (write(ready, &r, sizeof(r)) != (ssize_t)sizeof(r) || ok < 0)
                 _exit(EXIT_QRUN_FAILED);
         close(ready);
-        close(dir);
         s.idle_since = now_ms();
         serve(&s);
 }
@@ -679,6 +698,27 @@ static int spawn_server(int image, const char *path, int dir, const char *name, 
         return 0;
 }
 
+/* The image's lock file, locked: opened again when a server that ended
+ * removed it while we waited. The descriptor, or -1 with errno. */
+static int lock_name(int dir, const char *lock)
+{
+        for (;;) {
+                int l = openat(dir, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (l < 0)
+                        return -1;
+                int r;
+                while ((r = flock(l, LOCK_EX)) < 0 && errno == EINTR)
+                        ;
+                if (r < 0) {
+                        close_keep_errno(l);
+                        return -1;
+                }
+                if (lock_is_current(dir, lock, l))
+                        return l;
+                close(l);
+        }
+}
+
 /* No server answered: under the image's lock (launches that find none at once
  * start one between them), asks again, else replaces the socket of a server
  * that ended and starts one. The clone of its mount, or -1 with f. */
@@ -688,13 +728,11 @@ static int start_server(const struct rootfs_config *r, int dir, const char *name
         char lock[64], sock[64];
         snprintf(lock, sizeof(lock), "%s.lock", name);
         snprintf(sock, sizeof(sock), "%s.sock", name);
-        int l = openat(dir, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        int l = lock_name(dir, lock);
         if (l < 0)
-                return failure(f, "unable to open %s in the runtime directory", lock);
+                return failure(f, "unable to lock %s in the runtime directory", lock);
         int mnt = -1;
         bool absent;
-        while (flock(l, LOCK_EX) < 0 && errno == EINTR)
-                ;
         mnt = connect_server(dir, name, linger_ms, &absent, f);
         if (mnt < 0 && absent) {
                 if (unlinkat(dir, sock, 0) < 0 && errno != ENOENT)
