@@ -36,6 +36,25 @@ CFLAGS=("${QRUN_CFLAGS[@]}" -I"$QRUN_MUSL_INCLUDE" -I"$QRUN_DEPS/include" "${QRU
 # ---- the image libraries, built for musl once per recipe (cached) ----
 tools/build-deps.sh "$QRUN_DEPS"
 
+# ---- no constructor of nettle in qrun ----
+# nettle's fat_init (which code paths: SHA-NI...) runs at every start of a
+# static binary, a launch that never hashes included: CPUID instructions (each
+# a VM exit, 8-24 us on the development VM) and pages of code and data touched
+# in the middle of the binary. nettle chooses on first use when no constructor
+# did (its *_init stubs), so qrun links a copy of the archive whose fat member
+# carries no .init_array; the cache keeps the original. (liblzma's
+# crc64_set_func cannot go the same way: built with a constructor, liblzma has
+# no first-use fallback and crc64 would call a null pointer.)
+mkdir -p build/lib build/lib/members
+for spec in libnettle.a:fat-x86_64.o; do
+        archive=${spec%%:*} member=${spec#*:}
+        cp "$QRUN_DEPS/lib/$archive" "build/lib/$archive.tmp"
+        (cd build/lib/members && ar x "../$archive.tmp" "$member" &&
+                objcopy --remove-section=.init_array "$member" && ar r "../$archive.tmp" "$member" 2>/dev/null &&
+                rm "$member")
+        mv -f "build/lib/$archive.tmp" "build/lib/$archive"
+done
+
 # ---- headers for musl: inih's and the kernel's, nothing else from glibc ----
 mkdir -p "$QRUN_MUSL_INCLUDE"
 ln -sfn /usr/include/ini.h "$QRUN_MUSL_INCLUDE/ini.h"
@@ -67,7 +86,7 @@ build/seccomp-gen "$QRUN_TABLES" "${profiles[@]}"
 
 # ---- compile ----
 sources=("${QRUN_SOURCES[@]}" "$QRUN_TABLES")
-musl-gcc "${CFLAGS[@]}" "${sources[@]}" "$QRUN_LIBINIH" -L"$QRUN_DEPS/lib" "${QRUN_IMAGE_LIBS[@]}" \
+musl-gcc "${CFLAGS[@]}" "${sources[@]}" "$QRUN_LIBINIH" -Lbuild/lib -L"$QRUN_DEPS/lib" "${QRUN_IMAGE_LIBS[@]}" \
         "${QRUN_LDFLAGS[@]}" -o build/qrun.tmp
 chmod 0755 build/qrun.tmp
 mv -f build/qrun.tmp build/qrun

@@ -9,16 +9,18 @@
  *     2. read the command line and the manifest, validate the values, resolve
  *        what depends on several sections (this opens the rootfs once) and
  *        check the paths against it; nothing on the system is touched before
- *     3. block the forwarded signals, unshare the user namespace together with
- *        pid/ipc/uts (and net if asked), write the id maps, bring up loopback;
- *        a SquashFS rootfs's FUSE server starts between the user namespace
- *        and the others
+ *     3. block the forwarded signals, start a SquashFS rootfs's FUSE server
+ *        (outside our namespaces), unshare the user namespace, write the id maps,
+ *        drop the bounding set (once for every container)
  *     4. decide whether the command keeps the caller's terminal, fork the
- *        container's first process, then forward signals, relay job control,
- *        enforce the timeout, give the terminal back and turn the container's
- *        end into qrun's exit status
+ *        container's first process into new pid/ipc/uts (and net if asked)
+ *        namespaces, then forward signals, relay job control, enforce the
+ *        timeout, give the terminal back and turn the container's end into
+ *        qrun's exit status; with --each, the fork for every task (each.h), at
+ *        most -j at once, none keeping the terminal
  *   container's first process: pid 1 when there is a pid namespace
- *     5. die with the monitor, chroot into the rootfs (or, with [mounts], create
+ *     5. die with the monitor, (--each: take the task's stdio and command
+ *        line), bring up loopback, chroot into the rootfs (or, with [mounts], create
  *        a mount namespace, build the tree and pivot_root into it), change to
  *        the working directory, set the hostname
  *     6. with a pid namespace: become the minimal init and start the command;
@@ -37,6 +39,7 @@
 #include "modules/cli.h"
 #include "modules/common.h"
 #include "modules/config.h"
+#include "modules/each.h"
 #include "modules/fail.h"
 #include "modules/import.h"
 #include "modules/init.h"
@@ -61,11 +64,23 @@ static void load_configuration(const struct options *opts, struct config *cfg)
                 manifest_override(cfg, opts->sets[i], &d);
         if (opts->command)
                 process_set_cli_command(&cfg->process, opts->command);
+        cfg->process.per_task = opts->each;
         if (d.errors == 0) {
                 manifest_validate(cfg, &d); /* the values, alone and together */
                 config_resolve(cfg, &d);    /* rootfs descriptor, binds, cwd, argv, env, filter */
                 config_check(cfg, &d);      /* those paths against the opened rootfs */
         }
+        if (d.errors) {
+                diag_finish(&d);
+                exit(EXIT_QRUN_FAILED);
+        }
+}
+
+/* --each: the tasks from stdin, or exit 125 listing every bad line. */
+static void load_tasks(struct each_list *tasks)
+{
+        struct diag d = {0};
+        each_read_tasks(STDIN_FILENO, tasks, &d);
         if (d.errors) {
                 diag_finish(&d);
                 exit(EXIT_QRUN_FAILED);
@@ -80,7 +95,7 @@ static void run_command(void *arg)
         terminal_enter(&cfg->terminal); /* a new session, or the terminal's foreground group */
         limits_apply(&cfg->limits);
         process_apply_umask(&cfg->process);
-        userns_drop_capabilities(&cfg->user); /* needs CAP_SETPCAP: before no_new_privs */
+        userns_drop_capabilities(&cfg->user); /* the bounding set: the monitor's step */
         process_set_no_new_privs();
         process_close_extra_fds();
         signals_restore();
@@ -92,12 +107,16 @@ static void run_command(void *arg)
         process_exec(&cfg->process);
 }
 
-/* The container's first process, already inside the new namespaces. */
-_Noreturn static void container_main(struct config *cfg)
+/* The container's first process, already inside the new namespaces. task:
+ * qrun --each's task (its stdio and command line), or NULL. */
+_Noreturn static void container_main(struct config *cfg, const struct each_task *task)
 {
         fail_pipe_child_side();
         init_die_with_monitor();
-        if (cfg->mounts.enabled) /* mount mode: pivot_root into a tree of our own */
+        if (task)
+                each_task_enter(task, &cfg->process);
+        namespaces_setup_network(&cfg->ns); /* with net: loopback up */
+        if (cfg->mounts.enabled)            /* mount mode: pivot_root into a tree of our own */
                 mounts_enter(cfg);
         else /* the default: chroot, no mount namespace */
                 rootfs_enter(&cfg->rootfs);
@@ -108,6 +127,25 @@ _Noreturn static void container_main(struct config *cfg)
                 init_run(run_command, cfg, &cfg->terminal);
         run_command(cfg);
         _exit(EXIT_QRUN_FAILED); /* not reached */
+}
+
+/* One container: its error pipe, and its first process forked into new pid,
+ * ipc and uts (and net) namespaces. Every launch takes this step: the single
+ * one, and each task of --each. Returns the pid; *errors: the pipe's read end. */
+static pid_t start_container(void *arg, const struct each_task *task, int *errors)
+{
+        struct config *cfg = arg;
+        uint64_t step = step_start();
+        if (fail_pipe_open() < 0)
+                fail("setup", errno, "unable to create the error pipe");
+        pid_t child = namespaces_fork(&cfg->ns);
+        if (child < 0)
+                fail("setup", errno, "unable to fork into new namespaces");
+        if (child == 0)
+                container_main(cfg, task);
+        *errors = fail_pipe_parent_side();
+        verbose_step("fork", step, "container process %d", (int)child);
+        return child;
 }
 
 int main(int argc, char **argv)
@@ -121,6 +159,7 @@ int main(int argc, char **argv)
          * process uses them after fork. */
         static struct options opts;
         static struct config cfg;
+        static struct each_list tasks;
         cli_parse(argc, argv, &opts);
         verbose = opts.verbose;
         if (opts.print_bpf)
@@ -132,6 +171,8 @@ int main(int argc, char **argv)
                 manifest_print(&cfg, stdout);
                 return fflush(stdout) == 0 ? 0 : EXIT_QRUN_FAILED;
         }
+        if (opts.each)
+                load_tasks(&tasks);
         verbose_step("manifest", started, "%s read and validated", cfg.manifest_path);
 
         leak_check_now();
@@ -140,26 +181,23 @@ int main(int argc, char **argv)
         if (cfg.rootfs.kind == ROOTFS_SQUASHFS)
                 squashfs_start(&cfg); /* the image's shared server, outside our namespaces */
         step = step_start();
-        userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns));
-        verbose_step("userns", step, "user namespace%s%s%s%s, id maps written",
-                     cfg.ns.pid ? " + pid" : "", cfg.ns.ipc ? " + ipc" : "",
-                     cfg.ns.uts ? " + uts" : "", cfg.ns.net ? " + net" : "");
-        namespaces_setup_network(&cfg.ns);
+        userns_create(&cfg.user);            /* the other namespaces: one set per container */
+        userns_drop_bounding_set(&cfg.user); /* inherited by every container */
+        verbose_step("userns", step, "user namespace, id maps written, bounding set");
 
-        /* Keep the caller's terminal only under a filter that refuses TIOCSTI. */
-        terminal_prepare(&cfg.terminal, seccomp_refuses_terminal_injection(&cfg.seccomp));
-        step = step_start();
-        if (fail_pipe_open() < 0)
-                fail("setup", errno, "unable to create the error pipe");
-        pid_t child = fork();
-        if (child < 0)
-                fail("setup", errno, "unable to fork");
-        if (child == 0)
-                container_main(&cfg);
-        fail_pipe_parent_side();
-        verbose_step("fork", step, "container process %d", (int)child);
-
-        int status = monitor_run(child, cfg.ns.pid, cfg.limits.timeout_ms, &cfg.terminal);
+        int status;
+        if (opts.each) {
+                struct each_options each = {opts.jobs, opts.keep_going, opts.output, cfg.ns.pid,
+                                            cfg.limits.timeout_ms};
+                status = each_run(&each, &tasks, start_container, &cfg);
+        } else {
+                /* Keep the caller's terminal only under a filter that refuses TIOCSTI. */
+                terminal_prepare(&cfg.terminal, seccomp_refuses_terminal_injection(&cfg.seccomp));
+                int errors;
+                pid_t child = start_container(&cfg, NULL, &errors);
+                status =
+                    monitor_run(child, cfg.ns.pid, cfg.limits.timeout_ms, &cfg.terminal, errors);
+        }
         squashfs_stop();
         verbose_step("total", started, "exit status %d", status);
         return status;

@@ -2,6 +2,7 @@
 #include "common.h"
 #include "fail.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 static const char usage[] =
     "Usage: qrun [OPTIONS] MANIFEST [-- CMD [ARG...]]\n"
+    "       qrun [OPTIONS] MANIFEST --each [-j N] [--keep-going] [--output DIR] < TASKS\n"
     "       qrun --print-bpf PROFILE | --dump-bpf PROFILE\n"
     "Run a command in the sandbox MANIFEST describes, as an unprivileged user.\n"
     "\n"
@@ -20,10 +22,18 @@ static const char usage[] =
     "                               strict or a profile file) and exit\n"
     "      --dump-bpf PROFILE       write the program itself to stdout (for bwrap\n"
     "                               --seccomp FD) and exit\n"
+    "      --each                   run every line of stdin (a command line, split\n"
+    "                               like args) in a container of its own\n"
+    "  -j, --jobs N                 --each: at most N at once (default: one per CPU)\n"
+    "      --keep-going             --each: start the other tasks after a failure\n"
+    "      --output DIR             --each: task N's output to DIR/N.out, DIR/N.err\n"
+    "                               (default: on qrun's, each line after [task N])\n"
     "  -h, --help                   print this help\n"
     "  -V, --version                print the version\n"
     "\n"
     "CMD after -- replaces the manifest's [process] command and args.\n"
+    "--each: a summary on stderr at the end; exit status 0 if every task succeeded,\n"
+    "else the first failure's; 128+N if signal N (SIGINT, SIGTERM) stopped them.\n"
     "Exit status: the command's, 128+N if it died of signal N, 124 on timeout,\n"
     "125 if qrun failed, 126 if CMD is not executable, 127 if it is not found.\n";
 
@@ -54,6 +64,49 @@ static const char *option_value(int argc, char **argv, int *i, const char *attac
 static bool is(const char *arg, const char *short_opt, const char *long_opt)
 {
         return (short_opt && !strcmp(arg, short_opt)) || (long_opt && !strcmp(arg, long_opt));
+}
+
+/* A positive number of tasks at once. */
+static unsigned parse_jobs(const char *value)
+{
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(value, &end, 10);
+        if (!*value || *end || errno || n == 0 || n > 4096 || value[0] == '-')
+                usage_error("-j expects a number of tasks from 1 to 4096, got \"%s\"", value);
+        return (unsigned)n;
+}
+
+/* --each and its options; false: not one of them. */
+static bool each_option(int argc, char **argv, int *i, struct options *o)
+{
+        const char *a = argv[*i];
+        if (is(a, NULL, "--each"))
+                o->each = true;
+        else if (is(a, NULL, "--keep-going"))
+                o->keep_going = true;
+        else if (!strncmp(a, "--jobs", 6) && (a[6] == '\0' || a[6] == '='))
+                o->jobs = parse_jobs(option_value(argc, argv, i, a[6] ? a + 7 : NULL));
+        else if (!strncmp(a, "-j", 2))
+                o->jobs = parse_jobs(option_value(argc, argv, i, a[2] ? a + 2 : NULL));
+        else if (!strncmp(a, "--output", 8) && (a[8] == '\0' || a[8] == '='))
+                o->output = option_value(argc, argv, i, a[8] ? a + 9 : NULL);
+        else
+                return false;
+        return true;
+}
+
+static void check_each(const struct options *o)
+{
+        if (!o->each && (o->jobs || o->keep_going || o->output))
+                usage_error("-j, --keep-going and --output go with --each");
+        if (o->each && o->command)
+                usage_error("--each takes the commands from stdin, one per line: no command "
+                            "after --");
+        if (o->each && o->check)
+                usage_error("--check and --each exclude each other");
+        if (o->each && o->output && !*o->output)
+                usage_error("--output needs a directory");
 }
 
 void cli_parse(int argc, char **argv, struct options *o)
@@ -89,6 +142,8 @@ void cli_parse(int argc, char **argv, struct options *o)
                         o->check = true;
                 } else if (is(a, "-v", "--verbose")) {
                         o->verbose = true;
+                } else if (each_option(argc, argv, &i, o)) {
+                        continue;
                 } else if (!strncmp(a, "--set", 5) && (a[5] == '\0' || a[5] == '=')) {
                         o->sets[o->nsets++] = option_value(argc, argv, &i, a[5] ? a + 6 : NULL);
                 } else if (!strncmp(a, "-s", 2)) {
@@ -99,4 +154,5 @@ void cli_parse(int argc, char **argv, struct options *o)
         }
         if (!o->manifest && !o->print_bpf)
                 usage_error("missing MANIFEST");
+        check_each(o);
 }

@@ -1,4 +1,5 @@
-/* The command line: qrun [OPTIONS] MANIFEST [-- CMD [ARG...]] */
+/* The command line: qrun [OPTIONS] MANIFEST [-- CMD [ARG...]]
+ *                   qrun [OPTIONS] MANIFEST --each [-j N] [--keep-going] [--output DIR] < TASKS */
 #ifndef QRUN_CLI_H
 #define QRUN_CLI_H
 
@@ -14,6 +15,10 @@ struct options {
         bool raw_bpf;          /* --dump-bpf: the program's bytes instead */
         bool check;
         bool verbose;
+        bool each;          /* --each: one container per line of stdin */
+        unsigned jobs;      /* -j N: at most N at once (0: one per CPU) */
+        bool keep_going;    /* --keep-going */
+        const char *output; /* --output DIR */
 };
 
 /* A mistake on the command line of qrun (command NULL) or of a subcommand:

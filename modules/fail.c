@@ -189,12 +189,14 @@ int fail_pipe_open(void)
         return pipe2(pipe_fds, O_CLOEXEC);
 }
 
-void fail_pipe_parent_side(void)
+int fail_pipe_parent_side(void)
 {
         close(pipe_fds[1]);
-        pipe_fds[1] = -1;
+        int fd = pipe_fds[0];
+        pipe_fds[0] = pipe_fds[1] = -1; /* the next container gets a pipe of its own */
         /* Collected only after the container has exited; never wait on it. */
-        fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        return fd;
 }
 
 void fail_pipe_child_side(void)
@@ -211,16 +213,21 @@ bool fail_pipe_reader_alive(void)
         return poll(&pfd, 1, 0) < 0 || !(pfd.revents & POLLERR);
 }
 
-int fail_pipe_collect(void)
+int fail_pipe_collect(int fd, int out, const char *prefix)
 {
         struct pipe_message m;
         /* Every writer has exited or exec'd (close-on-exec) by now: no blocking. */
         ssize_t n;
         do
-                n = read(pipe_fds[0], &m, sizeof(m));
+                n = read(fd, &m, sizeof(m));
         while (n < 0 && errno == EINTR);
+        close(fd);
         if (n != (ssize_t)sizeof(m) || m.line.len == 0 || m.line.len > sizeof(m.line.text))
                 return -1;
-        print(&m.line);
+        struct line l = {.len = 0};
+        append(&l, "%s%.*s", prefix, (int)m.line.len, m.line.text);
+        if (l.len && l.text[l.len - 1] != '\n') /* cut by the prefix: keep it one line */
+                l.text[l.len - 1] = '\n';
+        write_all(out, l.text, l.len);
         return m.status;
 }

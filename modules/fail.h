@@ -65,14 +65,16 @@ int failure(struct failure *f, const char *fmt, ...) __attribute__((format(print
 /* The error pipe. Opened (close-on-exec both ends) before the first fork;
  * returns -1 with errno on failure. */
 int fail_pipe_open(void);
-/* In the monitor after fork: keep only the read end. */
-void fail_pipe_parent_side(void);
+/* In the monitor after fork: closes the write end and returns the read end,
+ * which is the caller's now (the next fail_pipe_open() makes a new pipe). */
+int fail_pipe_parent_side(void);
 /* In the container's processes: from now on fail*() report through the pipe. */
 void fail_pipe_child_side(void);
 /* In a container process: false if the monitor (the only reader) has died. */
 bool fail_pipe_reader_alive(void);
-/* In the monitor once the container has exited: prints a reported failure and
- * returns its exit status, or returns -1 if nothing was reported. */
-int fail_pipe_collect(void);
+/* In the monitor once the container has exited: writes a reported failure to
+ * out after prefix (one line) and returns its exit status, or returns -1 if
+ * nothing was reported. Closes fd, the read end. */
+int fail_pipe_collect(int fd, int out, const char *prefix);
 
 #endif

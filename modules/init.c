@@ -9,12 +9,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* After SIGTERM on timeout, how long the container has before SIGKILL. */
-#define TIMEOUT_GRACE_MS 2000
 
 /* The monitor asks pid 1 to SIGTERM every process in the container with this
  * signal, which is not one a user would forward. */
@@ -46,12 +44,17 @@ void signals_block(void)
         sigprocmask(SIG_BLOCK, &waited, &caller_mask);
 }
 
+int signals_fd(void)
+{
+        return signalfd(-1, &waited, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
 void signals_restore(void)
 {
         sigprocmask(SIG_SETMASK, &caller_mask, NULL);
 }
 
-static int status_to_exit_code(int status)
+int exit_code_of(int status)
 {
         if (WIFEXITED(status))
                 return WEXITSTATUS(status);
@@ -132,11 +135,11 @@ void init_run(void (*run)(void *), void *arg, const struct terminal *t)
         for (;;) {
                 siginfo_t info;
                 int sig = sigwaitinfo(&waited, &info);
-                int status;
+                int status = 0;
                 bool stopped = false;
                 if (sig == SIGCHLD) {
                         if (reap(command, &status, t->kept, &stopped))
-                                _exit(status_to_exit_code(status)); /* the kernel ends the rest */
+                                _exit(exit_code_of(status)); /* the kernel ends the rest */
                         if (stopped)
                                 terminal_tell_stopped(); /* the monitor decides */
                 } else if (sig == SIG_TERMINATE_ALL) {
@@ -160,7 +163,7 @@ struct timeout_state {
         uint64_t timeout_ms;
 };
 
-static void signal_container(pid_t child, bool child_is_init, int sig)
+void signal_container(pid_t child, bool child_is_init, int sig)
 {
         if (child_is_init) {
                 /* Pid 1 relays SIGTERM to everyone; SIGKILL of pid 1 ends the namespace. */
@@ -253,7 +256,8 @@ static bool command_stopped(const siginfo_t *info, bool child_is_init, int statu
         return child_is_init && info->si_code == SI_USER && info->si_pid == 1;
 }
 
-int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms, const struct terminal *term)
+int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms, const struct terminal *term,
+                int errors)
 {
         struct timeout_state t = {0, 0, timeout_ms};
         if (timeout_ms)
@@ -279,8 +283,8 @@ int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms, const stru
                 }
         }
         terminal_restore(term, child_is_init ? 0 : child);
-        int reported = fail_pipe_collect();
+        int reported = fail_pipe_collect(errors, STDERR_FILENO, "");
         if (t.stage > 0)
                 return EXIT_TIMEOUT;
-        return reported >= 0 ? reported : status_to_exit_code(status);
+        return reported >= 0 ? reported : exit_code_of(status);
 }

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* ---- [namespaces] keys ---- */
@@ -33,11 +35,13 @@ int namespaces_clone_flags(const struct ns_config *ns)
                (ns->uts ? CLONE_NEWUTS : 0) | (ns->net ? CLONE_NEWNET : 0);
 }
 
-void namespaces_unshare(const struct ns_config *ns)
+pid_t namespaces_fork(const struct ns_config *ns)
 {
-        int flags = namespaces_clone_flags(ns);
-        if (flags && unshare(flags) < 0)
-                fail("namespaces", errno, "unshare of the pid, ipc, uts and net namespaces");
+        /* clone(2) without a new stack is fork(2) with namespace flags. musl's
+         * fork() would also refresh its cached thread id, which only raise()
+         * and thread functions read: the container's processes use neither. */
+        return (pid_t)syscall(SYS_clone, (unsigned long)namespaces_clone_flags(ns) | SIGCHLD, 0ul,
+                              0ul, 0ul, 0ul);
 }
 
 void namespaces_setup_network(const struct ns_config *ns)

@@ -5,6 +5,7 @@
 #define QRUN_NAMESPACES_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct ns_config {
         bool pid, ipc, uts, net;
@@ -15,11 +16,14 @@ extern const struct section_def namespaces_section;
 /* The CLONE_NEW* flags to unshare together with the user namespace. */
 int namespaces_clone_flags(const struct ns_config *ns);
 
-/* unshare() of those namespaces alone, once the user namespace exists. */
-void namespaces_unshare(const struct ns_config *ns);
+/* fork() into new namespaces of those kinds, once the user namespace exists:
+ * the child is pid 1 of its own pid namespace. Each call makes new ones, so
+ * every container of `qrun --each` has its own. -1 with errno. */
+pid_t namespaces_fork(const struct ns_config *ns);
 
-/* With net: brings up loopback in the new network namespace (the only
- * interface there). Needs CAP_NET_ADMIN in the new user namespace. */
+/* With net, in the container's first process: brings up loopback in the new
+ * network namespace (the only interface there). Needs CAP_NET_ADMIN in the
+ * user namespace. */
 void namespaces_setup_network(const struct ns_config *ns);
 
 /* With uts and a hostname: sets it. */

@@ -199,9 +199,9 @@ static bool validate_process(const struct config *cfg, struct diag *d)
 {
         const struct process_config *p = &cfg->process;
         bool ok = true;
-        if (!p->cli_argv.len && !p->command && p->args_loc.file)
+        if (!p->cli_argv.len && !p->command && p->args_loc.file && !p->per_task)
                 ok = diag_error_at(d, p->args_loc, "args without a command");
-        else if (!p->cli_argv.len && !p->command)
+        else if (!p->cli_argv.len && !p->command && !p->per_task)
                 ok = diag_error_at(d, (struct loc){cfg->manifest_path, 0, "process", "command"},
                                    "missing: set it in the manifest or give the command after "
                                    "--");
@@ -239,7 +239,7 @@ bool process_build_argv(struct config *cfg, struct diag *d)
         const struct strv *from = p->cli_argv.len ? &p->cli_argv : &p->args;
         if (!p->cli_argv.len) {
                 if (!p->command)
-                        return false;
+                        return p->per_task; /* validation reported it otherwise */
                 strv_push(&p->argv, xstrdup(p->command));
         }
         for (size_t i = 0; i < from->len; i++)

@@ -17,6 +17,7 @@ struct process_config {
         struct strv args;
         struct loc args_loc;
         struct strv cli_argv; /* CMD [ARG...] after --: replaces command and args */
+        bool per_task;        /* qrun --each: every task brings its command line */
         char *cwd;
         struct loc cwd_loc;
         struct strv env;      /* NAME=VALUE, explicit */

@@ -772,7 +772,13 @@ int squashfs_receive(void)
 {
         close(connection); /* the monitor's copy is the one the server counts */
         connection = -1;
-        return image_mount;
+        /* A copy of the detached mount: attaching image_mount itself would
+         * leave nothing for the next container of qrun --each (EINVAL). A
+         * kernel that cannot copy a detached mount gets the mount itself: one
+         * container works, the next reports move_mount's EINVAL. */
+        int copy = (int)syscall(SYS_open_tree, image_mount, "",
+                                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        return copy >= 0 ? copy : image_mount;
 }
 
 void squashfs_stop(void)

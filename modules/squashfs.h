@@ -26,7 +26,8 @@ bool squashfs_check_fuse(struct loc loc, struct diag *d);
  * its mount; fails with the server's reason if there is none. */
 void squashfs_start(const struct config *cfg);
 
-/* In the container's first process: the image's detached, read-only mount. */
+/* In the container's first process: the image's detached, read-only mount (a
+ * copy of it, so that every container of qrun --each can attach its own). */
 int squashfs_receive(void);
 
 /* In the monitor once the container has exited: hangs up on the server (which

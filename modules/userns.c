@@ -209,11 +209,11 @@ int userns_unshare(uid_t inside_uid, gid_t inside_gid, int other_flags, struct f
         return 0;
 }
 
-void userns_create(const struct user_config *u, int other_flags)
+void userns_create(const struct user_config *u)
 {
         struct failure f;
-        if (userns_unshare(u->uid == ID_ROOT ? 0 : geteuid(), u->gid == ID_ROOT ? 0 : getegid(),
-                           other_flags, &f) < 0)
+        if (userns_unshare(u->uid == ID_ROOT ? 0 : geteuid(), u->gid == ID_ROOT ? 0 : getegid(), 0,
+                           &f) < 0)
                 fail("userns", errno, "%s", f.what);
 }
 
@@ -237,11 +237,11 @@ static uint64_t kept_caps(const struct user_config *u)
         return mask;
 }
 
-void userns_drop_capabilities(const struct user_config *u)
+void userns_drop_bounding_set(const struct user_config *u)
 {
         uint64_t keep = kept_caps(u);
         /* The bounding set limits what exec can grant (root's exec gets all of
-         * it); dropping needs CAP_SETPCAP, so it comes before capset(). */
+         * it); dropping needs CAP_SETPCAP, which the namespace's creator has. */
         for (int cap = 0; cap < 64; cap++) {
                 if (keep & (1ull << cap))
                         continue;
@@ -251,6 +251,11 @@ void userns_drop_capabilities(const struct user_config *u)
                         fail("caps", errno, "prctl(PR_CAPBSET_DROP, %d)", cap);
                 }
         }
+}
+
+void userns_drop_capabilities(const struct user_config *u)
+{
+        uint64_t keep = kept_caps(u);
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 fail("caps", errno, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
         struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};

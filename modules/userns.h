@@ -40,9 +40,10 @@ void userns_check_identity(const struct config *cfg, const struct diag *d);
 /* Refuses a setuid/setgid installation or differing real and effective ids. */
 void userns_refuse_elevated_privileges(void);
 
-/* unshare(CLONE_NEWUSER | other_flags) in the calling process, then writes
- * uid_map, setgroups ("deny") and gid_map. Explains a disabled userns. */
-void userns_create(const struct user_config *u, int other_flags);
+/* unshare(CLONE_NEWUSER) in the calling process, then writes uid_map,
+ * setgroups ("deny") and gid_map. Explains a disabled userns. The other
+ * namespaces come with each container's fork (namespaces_fork). */
+void userns_create(const struct user_config *u);
 
 /* The same for helpers: the caller's uid and gid appear as inside_uid and
  * inside_gid; -1 with errno and f (what failed, a disabled userns explained). */
@@ -56,9 +57,16 @@ int userns_unshare(uid_t inside_uid, gid_t inside_gid, int other_flags, struct f
  * directory or an overlay; on a read-only root nothing is written. */
 void userns_prepare_fakeroot(const struct user_config *u);
 
+/* In the monitor, once the user namespace exists: drops from the bounding set
+ * (what exec can grant) every capability the command does not keep. The
+ * monitor's own capabilities stay; every container inherits the set, so
+ * `--each` pays for it once (41 prctl calls), not once per task. */
+void userns_drop_bounding_set(const struct user_config *u);
+
 /* Leaves the command with no capabilities (uid self) or with a root set that
  * lacks CAP_SYS_CHROOT, CAP_SYS_ADMIN and everything else that could leave the
- * chroot or build namespaces (uid 0). Bounding set first: needs CAP_SETPCAP. */
+ * chroot or build namespaces (uid 0): ambient set cleared, then capset. The
+ * bounding set is already reduced (userns_drop_bounding_set). */
 void userns_drop_capabilities(const struct user_config *u);
 
 #endif

@@ -50,7 +50,7 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 ;;
         bench)
                 add build
-                packages+=(hyperfine python3 bubblewrap git)
+                packages+=(hyperfine python3 bubblewrap git time linux-perf)
                 ;;
         bench-compare)
                 add bench
