@@ -80,6 +80,7 @@ static void run_command(void *arg)
         userns_drop_capabilities(&cfg->user); /* needs CAP_SETPCAP: before no_new_privs */
         process_set_no_new_privs();
         process_close_extra_fds();
+        process_keep_fds(&cfg->process); /* keep_fds and PMI_FD */
         signals_restore();
         verbose_step("command", started,
                      "new session, limits, umask, capabilities, no_new_privs, descriptors");

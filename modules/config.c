@@ -13,6 +13,7 @@ void config_init(struct config *cfg)
         cfg->rootfs.linger_ms = 30000; /* back-to-back launches share the image's cache */
         cfg->ns = (struct ns_config){.pid = true, .ipc = true, .uts = true, .net = false};
         cfg->process.cwd = xstrdup("/");
+        cfg->process.pmi_fd = -1;
         cfg->seccomp.profile = xstrdup("default");
         cfg->landlock.required = true;
 }
@@ -35,6 +36,7 @@ bool config_check(const struct config *cfg, struct diag *d)
         bool ok = rootfs_check(cfg, d);
         ok = mounts_check(cfg, d) && ok;
         ok = process_check(cfg, d) && ok;
+        ok = process_check_fds(cfg, d) && ok;
         ok = landlock_check(cfg, d) && ok;
         return ok;
 }

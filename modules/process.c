@@ -96,6 +96,55 @@ static bool check_env_keep(const char *value, struct diag *d)
         return true;
 }
 
+/* keep_fds = N...: descriptor numbers from 3 up (0, 1 and 2 always pass). */
+static bool parse_keep_fds(struct config *cfg, const struct key_def *key, const char *value,
+                           struct diag *d)
+{
+        (void)key;
+        struct strv words = {0};
+        bool ok = split_words(d, value, &words);
+        struct process_config *p = &cfg->process;
+        free(p->keep_fds);
+        p->keep_fds = xmalloc((words.len + 1) * sizeof(*p->keep_fds));
+        p->nkeep_fds = 0;
+        for (size_t i = 0; ok && i < words.len; i++) {
+                uint64_t fd;
+                ok = parse_number(d, words.items[i], INT_MAX, &fd);
+                if (ok && fd < 3)
+                        ok = diag_error(d,
+                                        "%s: 0, 1 and 2 are always kept; name descriptors "
+                                        "from 3 up",
+                                        words.items[i]);
+                if (ok)
+                        p->keep_fds[p->nkeep_fds++] = (int)fd;
+        }
+        if (ok && !words.len)
+                ok = diag_error(d, "expected descriptor numbers, got \"%s\"", value);
+        strv_free(&words);
+        return ok;
+}
+
+static void print_keep_fds(const struct config *cfg, const struct key_def *key, FILE *out)
+{
+        const struct process_config *p = &cfg->process;
+        if (!p->nkeep_fds)
+                return;
+        fprintf(out, "%s =", key->name);
+        for (size_t i = 0; i < p->nkeep_fds; i++)
+                fprintf(out, " %d", p->keep_fds[i]);
+        fputc('\n', out);
+}
+
+static const char *const env_preset_names[] = {"none", "hpc", NULL};
+
+/* env_preset = hpc: what batch systems, process managers and MPI libraries
+ * hand their ranks. */
+static const char *const hpc_preset[] = {
+    "SLURM_*", "SLURMD_*", "SRUN_*",  "SBATCH_*", "SALLOC_*", "PMIX_*", "PMI_*",
+    "PMI2_*",  "OMPI_*",   "OPAL_*",  "PRTE_*",   "ORTE_*",   "UCX_*",  "FI_*",
+    "PSM2_*",  "I_MPI_*",  "MPICH_*", "HYDRA_*",  "HWLOC_*",  "OMP_*",  NULL,
+};
+
 static bool check_hostname(const char *value, struct diag *d)
 {
         size_t len = strlen(value);
@@ -175,6 +224,10 @@ static const struct key_def process_keys[] = {
      .print = print_cwd},
     {"env", KEY_CUSTOM, KEY_REPEATABLE, .parse = parse_env, .print = print_env},
     {"env_keep", KEY_LIST, KEY_REPEATABLE, CFG(process.env_keep), .check = check_env_keep},
+    {"env_preset", KEY_ENUM, .offset = CFG(process.env_preset), .loc = CFG(process.env_preset_loc),
+     .names = env_preset_names},
+    {"keep_fds", KEY_CUSTOM, .loc = CFG(process.keep_fds_loc), .parse = parse_keep_fds,
+     .print = print_keep_fds},
     {"hostname", KEY_STRING, .offset = CFG(process.hostname), .loc = CFG(process.hostname_loc),
      .check = check_hostname, .print = print_hostname},
     {"umask", KEY_UMASK, .offset = CFG(process.umask), .loc = CFG(process.umask_loc)},
@@ -209,6 +262,9 @@ void process_config_free(struct process_config *p)
         strv_free(&p->env);
         strv_free(&p->argv);
         strv_free(&p->envp);
+        free(p->keep_fds);
+        p->keep_fds = NULL;
+        p->nkeep_fds = 0;
 }
 
 /* ---- resolving ---- */
@@ -234,18 +290,34 @@ bool process_build_argv(struct config *cfg, struct diag *d)
         return true;
 }
 
-static bool env_keep_matches(const struct strv *keep, const char *entry)
+static bool pattern_matches(const char *pattern, const char *entry)
 {
-        size_t name_len = strcspn(entry, "=");
-        for (size_t i = 0; i < keep->len; i++) {
-                const char *pattern = keep->items[i];
-                size_t len = strlen(pattern);
-                if (pattern[len - 1] == '*'
-                        ? !strncmp(entry, pattern, len - 1) && name_len >= len - 1
-                        : len == name_len && !strncmp(entry, pattern, len))
+        size_t name_len = strcspn(entry, "="), len = strlen(pattern);
+        return pattern[len - 1] == '*' ? !strncmp(entry, pattern, len - 1) && name_len >= len - 1
+                                       : len == name_len && !strncmp(entry, pattern, len);
+}
+
+static bool env_keep_matches(const struct process_config *p, const char *entry)
+{
+        for (size_t i = 0; i < p->env_keep.len; i++)
+                if (pattern_matches(p->env_keep.items[i], entry))
                         return true;
-        }
+        for (size_t i = 0; p->env_preset == ENV_PRESET_HPC && hpc_preset[i]; i++)
+                if (pattern_matches(hpc_preset[i], entry))
+                        return true;
         return false;
+}
+
+/* PMI_FD=N in the command's environment: the PMI-1/PMI-2 connection the
+ * process manager (srun --mpi=pmi2, mpiexec.hydra) handed down; -1 if none. */
+static int find_pmi_fd(const struct strv *envp)
+{
+        ssize_t i = find_assignment(envp, "PMI_FD=");
+        if (i < 0)
+                return -1;
+        char *end;
+        long fd = strtol(envp->items[i] + 7, &end, 10);
+        return *end || end == envp->items[i] + 7 || fd < 3 || fd > INT_MAX ? -1 : (int)fd;
 }
 
 /* Kept caller variables, then explicit ones (which win), then a standard PATH
@@ -254,8 +326,7 @@ static bool env_keep_matches(const struct strv *keep, const char *entry)
 void process_build_environment(struct process_config *p, const char *home)
 {
         for (char **e = environ; *e; e++)
-                if (strchr(*e, '=') && env_keep_matches(&p->env_keep, *e) &&
-                    find_assignment(&p->env, *e) < 0)
+                if (strchr(*e, '=') && env_keep_matches(p, *e) && find_assignment(&p->env, *e) < 0)
                         strv_push(&p->envp, xstrdup(*e));
         for (size_t i = 0; i < p->env.len; i++)
                 strv_push(&p->envp, xstrdup(p->env.items[i]));
@@ -263,6 +334,7 @@ void process_build_environment(struct process_config *p, const char *home)
                 strv_push(&p->envp, xasprintf("PATH=%s", default_path));
         if (home && find_assignment(&p->envp, "HOME=") < 0)
                 strv_push(&p->envp, xasprintf("HOME=%s", home));
+        p->pmi_fd = find_pmi_fd(&p->envp);
 }
 
 /* ---- checks against the rootfs ---- */
@@ -369,12 +441,10 @@ void process_sanitize_fds(void)
                         fail("process", errno, "descriptor %d is closed and /dev/null is unusable",
                              fd);
         }
-        /* A leaked directory descriptor would lead out of the chroot (fchdir). */
-        if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0)
-                return;
-        long max = sysconf(_SC_OPEN_MAX);
-        for (int fd = 3; fd < max; fd++)
-                close(fd);
+        /* None reaches the command (a directory would lead out of the chroot)
+         * unless keep_fds or PMI_FD names it: known only once the manifest is
+         * read, so close-on-exec now, and process_keep_fds() right before exec. */
+        process_close_extra_fds();
 }
 
 void process_close_extra_fds(void)
@@ -385,6 +455,43 @@ void process_close_extra_fds(void)
         long max = sysconf(_SC_OPEN_MAX);
         for (int fd = 3; fd < max; fd++)
                 fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* A descriptor the command is to inherit: open, and not a directory. */
+static bool check_kept_fd(int fd, struct loc loc, const char *what, struct diag *d)
+{
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return diag_error_at(d, loc, "%s %d: %s", what, fd,
+                                     errno == EBADF ? "not open (nothing was passed there)"
+                                                    : strerror(errno));
+        if (S_ISDIR(st.st_mode))
+                return diag_error_at(
+                    d, loc, "%s %d is a directory, which would lead out of the rootfs", what, fd);
+        return true;
+}
+
+bool process_check_fds(const struct config *cfg, struct diag *d)
+{
+        const struct process_config *p = &cfg->process;
+        bool ok = true;
+        for (size_t i = 0; i < p->nkeep_fds; i++)
+                ok = check_kept_fd(p->keep_fds[i], p->keep_fds_loc, "descriptor", d) && ok;
+        if (p->pmi_fd >= 0)
+                ok = check_kept_fd(p->pmi_fd, (struct loc){"environment", 0, NULL, NULL}, "PMI_FD",
+                                   d) &&
+                     ok;
+        return ok;
+}
+
+void process_keep_fds(const struct process_config *p)
+{
+        for (size_t i = 0; i < p->nkeep_fds; i++)
+                if (fcntl(p->keep_fds[i], F_SETFD, 0) < 0)
+                        fail_at(p->keep_fds_loc, errno, "fcntl(F_SETFD) of descriptor %d",
+                                p->keep_fds[i]);
+        if (p->pmi_fd >= 0 && fcntl(p->pmi_fd, F_SETFD, 0) < 0)
+                fail("process", errno, "fcntl(F_SETFD) of PMI_FD %d", p->pmi_fd);
 }
 
 /* The exit status for a failed execve, as shells report it. */
