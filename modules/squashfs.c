@@ -4,6 +4,7 @@
 #include "config.h"
 #include "landlock.h"
 
+#include "rundir.h"
 #include "userns.h"
 
 #include <errno.h>
@@ -385,29 +386,6 @@ _Noreturn static void serve(struct server *s)
         }
 }
 
-/* The socket launches find the server on, through the runtime directory's
- * descriptor (no path length limit, no race on the directory's path). */
-static void socket_address(struct sockaddr_un *a, int dir, const char *name)
-{
-        *a = (struct sockaddr_un){.sun_family = AF_UNIX};
-        snprintf(a->sun_path, sizeof(a->sun_path), "/proc/self/fd/%d/%s.sock", dir, name);
-}
-
-static int listen_on(int dir, const char *name, struct failure *f)
-{
-        struct sockaddr_un a;
-        socket_address(&a, dir, name);
-        int l = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        if (l < 0)
-                return failure(f, "socket for the FUSE server");
-        if (bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 128) < 0) {
-                failure(f, "unable to listen on %s.sock in the runtime directory", name);
-                close_keep_errno(l);
-                return -1;
-        }
-        return l;
-}
-
 /* Everything the server needs, opened before it confines itself; -1 with f. */
 static int server_prepare(struct server *s, int image, int dir, const char *name, struct failure *f)
 {
@@ -432,7 +410,7 @@ static int server_prepare(struct server *s, int image, int dir, const char *name
                 return -1;
         if ((s->lock = openat(dir, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
                 return failure(f, "unable to open %s in the runtime directory", lock);
-        if ((listener = listen_on(dir, name, f)) < 0)
+        if ((listener = rundir_listen(dir, name, f)) < 0)
                 return -1;
         char device[32];
         snprintf(device, sizeof(device), "/dev/fd/%d", fuse); /* mounted already: use this fd */
@@ -444,45 +422,16 @@ static int server_prepare(struct server *s, int image, int dir, const char *name
         return confine_server(f);
 }
 
-/* The server inherited the argv of the launch that started it, and outlives
- * it: in ps it shows as "qrun-squashfs IMAGE" instead, written over the argv
- * area (/proc/self/stat's arg_start and arg_end, fields 48 and 49). */
-static void set_title(const char *image)
-{
-        char stat[1024];
-        int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd < 0 ? -1 : read(fd, stat, sizeof(stat) - 1);
-        if (fd >= 0)
-                close(fd);
-        char *p = n > 0 ? strrchr((stat[n] = '\0', stat), ')') : NULL;
-        unsigned long start = 0, end = 0;
-        for (int field = 2; p && field < 48; field++) /* p is at the end of field 2 */
-                p = strchr(p + 1, ' ');
-        if (!p || sscanf(p, " %lu %lu", &start, &end) != 2 || end <= start)
-                return;
-        char *area = (char *)start;
-        size_t size = end - start;
-        memset(area, 0, size);
-        snprintf(area, size, "qrun-squashfs %s", image);
-}
-
 /* The server process: detached from the launch that started it (no stdio of
  * its, no signals from its terminal, no cwd pinning its file system), then
  * prepared, then reports to the launch waiting on ready, then serves. */
 _Noreturn static void server_main(int image, const char *path, int dir, const char *name, int ready,
                                   uint64_t linger_ms)
 {
-        sigset_t all;
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        signal(SIGPIPE, SIG_IGN);
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
-            chdir("/") < 0)
+        char title[4096];
+        snprintf(title, sizeof(title), "qrun-squashfs %s", path);
+        if (detach_stdio_and_title(title) < 0)
                 _exit(EXIT_QRUN_FAILED);
-        close(null);
-        prctl(PR_SET_NAME, "qrun-squashfs", 0, 0, 0);
-        set_title(path);
         struct server s = {.linger_ms = linger_ms, .mnt = -1, .lock = -1};
         struct failure f;
         int ok = server_prepare(&s, image, dir, name, &f);
@@ -498,45 +447,6 @@ _Noreturn static void server_main(int image, const char *path, int dir, const ch
 }
 
 /* ---- the launch's side ---- */
-
-/* The user's private directory for image servers: $XDG_RUNTIME_DIR/qrun when
- * that is the user's (su and sudo often pass on another user's), else
- * /tmp/qrun-UID; a directory of the user's that nobody else may enter, or an
- * error (someone else's /tmp/qrun-UID must not hand us a rootfs). */
-static int runtime_dir(struct failure *f)
-{
-        const char *xdg = getenv("XDG_RUNTIME_DIR");
-        char path[4096];
-        struct stat st;
-        if (xdg && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
-            st.st_uid == getuid())
-                snprintf(path, sizeof(path), "%s/qrun", xdg);
-        else
-                snprintf(path, sizeof(path), "/tmp/qrun-%u", (unsigned)getuid());
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
-                return failure(f, "unable to create %s", path);
-        int dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (dir < 0 || fstat(dir, &st) < 0)
-                return failure(f, "%s", path);
-        if (st.st_uid != getuid() || (st.st_mode & 077)) {
-                close(dir);
-                errno = EPERM;
-                return failure(f,
-                               "%s is not a private directory of yours (owner %u, mode %04o): "
-                               "remove it, or set XDG_RUNTIME_DIR",
-                               path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-        }
-        return dir;
-}
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t size)
-{
-        for (size_t i = 0; i < size; i++) {
-                h ^= ((const unsigned char *)data)[i];
-                h *= 0x100000001b3ULL;
-        }
-        return h;
-}
 
 /* The server's name: the image file's identity (device, inode, size and
  * times: a rewritten image gets a server of its own) and the launch's cgroup.
@@ -598,7 +508,7 @@ static int connect_server(int dir, const char *name, uint32_t linger_ms, bool *a
                           struct failure *f)
 {
         struct sockaddr_un a;
-        socket_address(&a, dir, name);
+        rundir_socket_address(&a, dir, name);
         *absent = false;
         int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (c < 0)
@@ -625,52 +535,33 @@ static int connect_server(int dir, const char *name, uint32_t linger_ms, bool *a
         return -1;
 }
 
-/* Closes every descriptor but the n in keep. */
-static void close_all_but(int *keep, size_t n)
+struct server_start {
+        int image, dir;
+        const char *path, *name;
+        uint64_t linger_ms;
+};
+
+_Noreturn static void server_trampoline(void *arg, int ready)
 {
-        for (size_t i = 1; i < n; i++) /* ascending */
-                for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-                        int t = keep[j];
-                        keep[j] = keep[j - 1];
-                        keep[j - 1] = t;
-                }
-        unsigned from = 0;
-        for (size_t i = 0; i < n; i++) {
-                if ((unsigned)keep[i] > from)
-                        syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
-                from = (unsigned)keep[i] + 1;
-        }
-        syscall(SYS_close_range, from, ~0U, 0);
+        struct server_start *a = arg;
+        server_main(a->image, a->path, a->dir, a->name, ready, a->linger_ms);
 }
 
-/* Starts a server, detached (a new session, then a second fork: it belongs
- * to no launch), and waits until it serves or says why it cannot; -1 with f. */
+/* Starts a server, detached (it belongs to no launch), and waits until it
+ * serves or says why it cannot; -1 with f. */
 static int spawn_server(int image, const char *path, int dir, const char *name, uint64_t linger_ms,
                         struct failure *f)
 {
-        int ready[2];
-        if (pipe2(ready, O_CLOEXEC) < 0)
-                return failure(f, "pipe for the FUSE server");
-        pid_t pid = fork();
-        if (pid == 0) {
-                int keep[] = {image, dir, ready[1]};
-                close_all_but(keep, 3);
-                if (setsid() < 0 || (pid = fork()) != 0)
-                        _exit(pid < 0);
-                server_main(image, path, dir, name, ready[1], linger_ms);
-        }
-        close(ready[1]);
-        if (pid < 0) {
-                close_keep_errno(ready[0]);
-                return failure(f, "unable to fork the FUSE server");
-        }
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
+        struct server_start a = {image, dir, path, name, linger_ms};
+        int keep[] = {image, dir};
+        int ready = spawn_detached(keep, 2, server_trampoline, &a, f);
+        if (ready < 0)
+                return -1;
         struct server_failure r;
         ssize_t n;
-        while ((n = read(ready[0], &r, sizeof(r))) < 0 && errno == EINTR)
+        while ((n = read(ready, &r, sizeof(r))) < 0 && errno == EINTR)
                 ;
-        close(ready[0]);
+        close(ready);
         if (n != (ssize_t)sizeof(r))
                 return errno = EPIPE, failure(f, "the FUSE server ended before it was ready");
         r.what[sizeof(r.what) - 1] = '\0';
@@ -716,7 +607,7 @@ void squashfs_start(const struct config *cfg)
         struct failure f;
         char name[32];
         bool absent, new_server = false;
-        int dir = runtime_dir(&f);
+        int dir = rundir_open(&f);
         if (dir < 0)
                 fail("squashfs", errno, "%s", f.what);
         server_name(r->fd, name, sizeof(name));
