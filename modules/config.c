@@ -1,5 +1,6 @@
 #include "config.h"
 #include "common.h"
+#include "join.h"
 #include "manifest.h"
 
 #include <unistd.h>
@@ -22,6 +23,8 @@ bool config_resolve(struct config *cfg, struct diag *d)
 {
         /* Everything after it looks inside the rootfs through this descriptor. */
         bool ok = rootfs_open(&cfg->rootfs, d);
+        /* Before mounts (join mode implies mount mode) and the environment. */
+        ok = join_resolve(cfg, d) && ok;
         /* Before the environment (HOME) and the cwd check (workdir). */
         ok = mounts_resolve(cfg, d) && ok;
         ok = process_build_argv(cfg, d) && ok;
@@ -38,6 +41,7 @@ bool config_check(const struct config *cfg, struct diag *d)
         ok = process_check(cfg, d) && ok;
         ok = process_check_fds(cfg, d) && ok;
         ok = landlock_check(cfg, d) && ok;
+        ok = join_check(cfg, d) && ok;
         return ok;
 }
 
@@ -45,6 +49,7 @@ void config_free(struct config *cfg)
 {
         manifest_free_values(cfg); /* strings, paths and lists the key tables describe */
         free(cfg->manifest_dir);
+        free(cfg->ns.join_key);
         if (cfg->rootfs.fd >= 0)
                 close(cfg->rootfs.fd);
         process_config_free(&cfg->process);

@@ -136,9 +136,17 @@ static bool validate_mounts(const struct config *cfg, struct diag *d)
 {
         const struct mounts_config *m = &cfg->mounts;
         bool ok = true;
-        if (m->proc && !cfg->ns.pid)
+        if (m->proc && cfg->ns.join)
+                ok = diag_error_at(d, m->proc_loc,
+                                   "join mode has no pid namespace, so no /proc of its own: "
+                                   "bind = /proc:/proc shares the host's (docs/hpc.md)");
+        else if (m->proc && !cfg->ns.pid)
                 ok = diag_error_at(d, m->proc_loc,
                                    "a new /proc needs a pid namespace ([namespaces] pid = true)");
+        if (cfg->ns.join && m->dev == DEV_NONE && m->dev_loc.file)
+                ok = diag_error_at(d, m->dev_loc,
+                                   "join mode gives the ranks a shared /dev/shm from dev = "
+                                   "minimal: remove dev = none");
         if (m->shm_size && m->dev != DEV_MINIMAL)
                 ok = diag_error_at(d, m->shm_loc, "needs dev = minimal (it sizes /dev/shm)");
         if (m->workdir && cfg->process.cwd_loc.file)
@@ -202,10 +210,45 @@ static bool resolve_workdir(struct config *cfg, struct diag *d)
         return true;
 }
 
+/* The directories PMIx names (its server's rendezvous files and shared
+ * memory, in slurmd's spool with srun --mpi=pmix): bound at the same paths
+ * in join mode, so that a rank reaches its process manager. */
+static const char *const pmix_dirs[] = {"PMIX_SERVER_TMPDIR", "PMIX_SYSTEM_TMPDIR",
+                                        "PMIX_DSTORE_21_BASE_PATH", "PMIX_DSTORE_ESH_BASE_PATH"};
+
+static bool bound_at(const struct mounts_config *m, const char *dst)
+{
+        for (size_t i = 0; i < m->nbinds; i++)
+                if (!strcmp(m->binds[i].dst, dst))
+                        return true;
+        return false;
+}
+
+static void resolve_join(struct config *cfg)
+{
+        struct mounts_config *m = &cfg->mounts;
+        if (!m->enabled) {
+                m->enabled = true; /* the holder builds one tree for every rank */
+                m->implied_by = "[namespaces] join";
+        }
+        if (!m->dev_loc.file)
+                m->dev = DEV_MINIMAL; /* its /dev/shm is shared by the ranks */
+        for (size_t i = 0; i < ARRAY_SIZE(pmix_dirs); i++) {
+                const char *dir = getenv(pmix_dirs[i]);
+                struct stat st;
+                char *path = dir && dir[0] == '/' ? path_absolute(NULL, dir) : NULL;
+                if (path && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && !bound_at(m, path))
+                        add_bind(m, xstrdup(path), xstrdup(path), false, cfg->ns.join_loc);
+                free(path);
+        }
+}
+
 bool mounts_resolve(struct config *cfg, struct diag *d)
 {
         struct mounts_config *m = &cfg->mounts;
         bool ok = true;
+        if (cfg->ns.join_key)
+                resolve_join(cfg);
         if (!m->enabled && rootfs_needs_mounts(&cfg->rootfs)) {
                 m->enabled = true; /* an image or an overlay is mounted, so a mount namespace */
                 m->implied_by = cfg->rootfs.kind == ROOTFS_SQUASHFS ? "the SquashFS rootfs"

@@ -15,15 +15,44 @@
 
 /* ---- [namespaces] keys ---- */
 
+static bool check_join(const char *value, struct diag *d)
+{
+        size_t len = strlen(value);
+        if (len == 0 || len > 255)
+                return diag_error(d, "expected a key of 1 to 255 characters, or auto");
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char)value[i] < 0x21 || value[i] == 0x7f)
+                        return diag_error(d,
+                                          "expected a key without blanks or control characters, "
+                                          "got \"%s\"",
+                                          value);
+        return true;
+}
+
 static const struct key_def namespaces_keys[] = {
-    {"pid", KEY_BOOL, .offset = CFG(ns.pid)},
+    {"pid", KEY_BOOL, .offset = CFG(ns.pid), .loc = CFG(ns.pid_loc)},
     {"ipc", KEY_BOOL, .offset = CFG(ns.ipc)},
     {"uts", KEY_BOOL, .offset = CFG(ns.uts)},
     {"net", KEY_BOOL, .offset = CFG(ns.net)},
+    {"join", KEY_STRING, .offset = CFG(ns.join), .loc = CFG(ns.join_loc), .check = check_join,
+     .unset = "not set (namespaces of the launch's own)"},
 };
 
+/* Join mode shares the namespaces among the ranks on a node: a pid namespace
+ * per rank cannot be part of it (docs/hpc.md says why). */
+static bool validate_namespaces(const struct config *cfg, struct diag *d)
+{
+        const struct ns_config *ns = &cfg->ns;
+        if (ns->join && ns->pid && ns->pid_loc.file)
+                return diag_error_at(d, ns->pid_loc,
+                                     "join mode gives the ranks no pid namespace of their own (MPI "
+                                     "ranks must see each other's pids for shared memory and "
+                                     "cross-memory attach): remove pid = true");
+        return true;
+}
+
 const struct section_def namespaces_section = {"namespaces", namespaces_keys,
-                                               ARRAY_SIZE(namespaces_keys), NULL};
+                                               ARRAY_SIZE(namespaces_keys), validate_namespaces};
 
 /* ---- actions ---- */
 

@@ -134,6 +134,10 @@ check "bad env_preset" 'bad.ini:4: [process] env_preset: expected none or hpc, g
 [process]
 env_preset = mpi
 EOF2
+check "join key with a blank" 'bad.ini:4: [namespaces] join: expected a key without blanks or control characters, got "a b"' <<'EOF2'
+[namespaces]
+join = a b
+EOF2
 check "several problems reported together" 'bad.ini:4: [limits] nofile: expected a number, got "many"
 bad.ini:5: [limits] nproc: expected a number, got "-1"
 bad.ini:6: unknown section [limts] (did you mean [limits]?)' <<'EOF2'
