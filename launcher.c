@@ -37,6 +37,7 @@
 #include "modules/fail.h"
 #include "modules/import.h"
 #include "modules/init.h"
+#include "modules/join.h"
 #include "modules/manifest.h"
 #include "modules/squashfs.h"
 
@@ -94,7 +95,9 @@ _Noreturn static void container_main(struct config *cfg)
 {
         fail_pipe_child_side();
         init_die_with_monitor();
-        if (cfg->mounts.enabled) /* mount mode: pivot_root into a tree of our own */
+        if (cfg->ns.join_key) /* join mode: the tree the key's holder built */
+                join_enter(cfg);
+        else if (cfg->mounts.enabled) /* mount mode: pivot_root into a tree of our own */
                 mounts_enter(cfg);
         else /* the default: chroot, no mount namespace */
                 rootfs_enter(&cfg->rootfs);
@@ -137,7 +140,10 @@ int main(int argc, char **argv)
         if (cfg.rootfs.kind == ROOTFS_SQUASHFS)
                 squashfs_start(&cfg); /* the image's shared server, outside our namespaces */
         step = step_start();
-        userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns));
+        if (cfg.ns.join_key) /* join mode: the namespaces of the key's holder */
+                join_start(&cfg);
+        else
+                userns_create(&cfg.user, namespaces_clone_flags(&cfg.ns));
         verbose_step("userns", step, "user namespace%s%s%s%s, id maps written",
                      cfg.ns.pid ? " + pid" : "", cfg.ns.ipc ? " + ipc" : "",
                      cfg.ns.uts ? " + uts" : "", cfg.ns.net ? " + net" : "");
