@@ -334,6 +334,12 @@ void process_build_environment(struct process_config *p, const char *home)
                 strv_push(&p->envp, xasprintf("PATH=%s", default_path));
         if (home && find_assignment(&p->envp, "HOME=") < 0)
                 strv_push(&p->envp, xasprintf("HOME=%s", home));
+        /* PMIx (pmix_home_directory) falls back on getpwuid(uid)->pw_dir
+         * without checking for NULL, and an image seldom has an entry for
+         * the user's uid: without HOME every rank died of SIGSEGV in
+         * MPI_Init. */
+        if (p->env_preset == ENV_PRESET_HPC && find_assignment(&p->envp, "HOME=") < 0)
+                strv_push(&p->envp, xstrdup("HOME=/"));
         p->pmi_fd = find_pmi_fd(&p->envp);
 }
 
