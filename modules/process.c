@@ -140,9 +140,9 @@ static const char *const env_preset_names[] = {"none", "hpc", NULL};
 /* env_preset = hpc: what batch systems, process managers and MPI libraries
  * hand their ranks. */
 static const char *const hpc_preset[] = {
-    "SLURM_*", "SLURMD_*", "SRUN_*",  "SBATCH_*", "SALLOC_*", "PMIX_*", "PMI_*",
-    "PMI2_*",  "OMPI_*",   "OPAL_*",  "PRTE_*",   "ORTE_*",   "UCX_*",  "FI_*",
-    "PSM2_*",  "I_MPI_*",  "MPICH_*", "HYDRA_*",  "HWLOC_*",  "OMP_*",  NULL,
+    "SLURM_*", "SLURMD_*", "SRUN_*",  "SBATCH_*", "SALLOC_*", "PMIX_*", "PMI_*",  "PMI2_*",
+    "OMPI_*",  "OPAL_*",   "PRTE_*",  "ORTE_*",   "UCX_*",    "FI_*",   "PSM2_*", "I_MPI_*",
+    "MPICH_*", "HYDRA_*",  "HWLOC_*", "OMP_*",    "HOME",     NULL,
 };
 
 static bool check_hostname(const char *value, struct diag *d)
