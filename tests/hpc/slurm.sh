@@ -81,6 +81,9 @@ slurm_start() {
 slurm_stop() {
         [ -n "$SLURM_DIR" ] || return 0
         local f pid
+        # The jobs first: slurmstepd outlives slurmd, and its tasks with it.
+        scancel --full --quiet --partition=test 2>/dev/null
+        wait_until sh -c '[ -z "$(squeue -h 2>/dev/null)" ]'
         for f in slurmd.pid slurmctld.pid munge/munged.pid; do
                 pid=$(cat "$SLURM_DIR/$f" 2>/dev/null) || continue
                 kill "$pid" 2>/dev/null && wait_while kill -0 "$pid"
