@@ -18,7 +18,7 @@ quick=
 for arg in "$@"; do
         case $arg in
         --quick) quick=1 ;;
-        -h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "tests/run.sh: unknown option $arg" >&2; exit 2 ;;
         esac
 done
