@@ -152,14 +152,10 @@ static int send_hello(int sock, const struct holder *h)
 
 static void accept_member(struct holder *h)
 {
-        int c = accept4(h->members[0].fd, NULL, NULL, SOCK_CLOEXEC);
+        int c = rundir_accept(h->members[0].fd);
         if (c < 0)
                 return;
-        struct ucred peer;
-        socklen_t len = sizeof(peer);
-        /* getuid() here is the user's id as this user namespace maps it. */
-        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0 || peer.uid != getuid() ||
-            send_hello(c, h) < 0) {
+        if (send_hello(c, h) < 0) {
                 close(c);
                 return;
         }
@@ -175,13 +171,8 @@ static void accept_member(struct holder *h)
  * that got in meanwhile sees its connection reset and elects anew. */
 static bool may_end(struct holder *h)
 {
-        if (flock(h->lock, LOCK_EX | LOCK_NB) < 0)
+        if (!rundir_may_end(h->lock, h->members[0].fd))
                 return false;
-        struct pollfd p = {h->members[0].fd, POLLIN, 0};
-        if (poll(&p, 1, 0) > 0) {
-                flock(h->lock, LOCK_UN);
-                return false;
-        }
         char file[128];
         snprintf(file, sizeof(file), "%s.sock", h->name);
         unlinkat(h->dir, file, 0);
@@ -293,18 +284,11 @@ static int joined[NS_FDS] = {-1, -1, -1, -1, -1, -1}; /* the holder's namespaces
 static int receive_hello(int c, struct identity *id, bool *absent, struct failure *f)
 {
         char control[CMSG_SPACE(sizeof(joined))];
-        struct iovec iov = {id, sizeof(*id)};
-        struct msghdr msg = {.msg_iov = &iov,
-                             .msg_iovlen = 1,
-                             .msg_control = control,
-                             .msg_controllen = sizeof(control)};
-        ssize_t n;
-        while ((n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-                ;
+        struct cmsghdr *cm;
+        ssize_t n = rundir_receive(c, id, sizeof(*id), control, sizeof(control), &cm);
         *absent = n == 0 || (n < 0 && errno == ECONNRESET);
         if (n <= 0)
                 return errno = n == 0 ? ECONNRESET : errno, failure(f, "the holder hung up");
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
         if (n != (ssize_t)sizeof(*id) || !cm || cm->cmsg_type != SCM_RIGHTS ||
             cm->cmsg_len != CMSG_LEN(sizeof(joined)))
                 return errno = EPROTO, failure(f, "the holder sent no namespaces");
@@ -316,28 +300,16 @@ static int receive_hello(int c, struct identity *id, bool *absent, struct failur
 static int connect_holder(int dir, const char *name, struct identity *id, bool *absent,
                           struct failure *f)
 {
-        struct sockaddr_un a;
-        rundir_socket_address(&a, dir, name);
-        *absent = false;
-        int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        if (c < 0)
-                return failure(f, "socket to reach the namespaces' holder");
         struct ucred peer;
-        socklen_t len = sizeof(peer);
-        if (connect(c, (struct sockaddr *)&a, sizeof(a)) < 0) {
-                *absent = errno == ENOENT || errno == ECONNREFUSED;
-                failure(f, "unable to reach the namespaces' holder on %s.sock", name);
-        } else if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0) {
-                failure(f, "SO_PEERCRED of the namespaces' holder");
-        } else if (peer.uid != getuid()) {
-                errno = EPERM;
-                failure(f, "%s.sock is served by uid %u, not by you", name, (unsigned)peer.uid);
-        } else if (receive_hello(c, id, absent, f) == 0) {
-                connection = c;
-                return 0;
+        int c = rundir_connect(dir, name, "namespaces' holder", &peer, absent, f);
+        if (c < 0)
+                return -1;
+        if (receive_hello(c, id, absent, f) < 0) {
+                close_keep_errno(c);
+                return -1;
         }
-        close_keep_errno(c);
-        return -1;
+        connection = c;
+        return 0;
 }
 
 /* Waits for the new holder: a NUL byte once it serves, or its error message. */

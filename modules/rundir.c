@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,31 @@ int rundir_listen(int dir, const char *name, struct failure *f)
         return l;
 }
 
+int rundir_connect(int dir, const char *name, const char *what, struct ucred *peer, bool *absent,
+                   struct failure *f)
+{
+        struct sockaddr_un a;
+        rundir_socket_address(&a, dir, name);
+        *absent = false;
+        int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (c < 0)
+                return failure(f, "socket to reach the %s", what);
+        socklen_t len = sizeof(*peer);
+        if (connect(c, (struct sockaddr *)&a, sizeof(a)) < 0) {
+                *absent = errno == ENOENT || errno == ECONNREFUSED;
+                failure(f, "unable to reach the %s on %s.sock", what, name);
+        } else if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, peer, &len) < 0) {
+                failure(f, "SO_PEERCRED of the %s", what);
+        } else if (peer->uid != getuid()) {
+                errno = EPERM;
+                failure(f, "%s.sock is served by uid %u, not by you", name, (unsigned)peer->uid);
+        } else {
+                return c;
+        }
+        close_keep_errno(c);
+        return -1;
+}
+
 /* Whether the locked descriptor l is still the file dir/file names. */
 static bool lock_is_current(int dir, const char *file, int l)
 {
@@ -90,6 +116,47 @@ int rundir_lock(int dir, const char *name, struct failure *f)
                         return l;
                 close(l); /* removed by its last user meanwhile: take the new one */
         }
+}
+
+int rundir_accept(int listener)
+{
+        int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+                return -1;
+        struct ucred peer;
+        socklen_t len = sizeof(peer);
+        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0 || peer.uid != getuid()) {
+                close(c);
+                return -1;
+        }
+        return c;
+}
+
+ssize_t rundir_receive(int c, void *buf, size_t size, void *control, size_t control_size,
+                       struct cmsghdr **cm)
+{
+        struct iovec iov = {buf, size};
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = control,
+                             .msg_controllen = control_size};
+        ssize_t n;
+        while ((n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+                ;
+        *cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+        return n;
+}
+
+bool rundir_may_end(int lock, int listener)
+{
+        if (flock(lock, LOCK_EX | LOCK_NB) < 0)
+                return false;
+        struct pollfd p = {listener, POLLIN, 0};
+        if (poll(&p, 1, 0) > 0) {
+                flock(lock, LOCK_UN);
+                return false;
+        }
+        return true;
 }
 
 void close_all_but(int *keep, size_t n)

@@ -7,8 +7,11 @@
 
 #include "fail.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 
 /* $XDG_RUNTIME_DIR/qrun when that directory is the user's (su and sudo often
@@ -24,11 +27,33 @@ void rundir_socket_address(struct sockaddr_un *a, int dir, const char *name);
 /* A SOCK_SEQPACKET socket listening on NAME.sock; -1 with f. */
 int rundir_listen(int dir, const char *name, struct failure *f);
 
+/* Connects to NAME.sock and checks that the user serves it: the connected
+ * socket (close-on-exec), its server's credentials in *peer; or -1 with f
+ * (*absent: nobody listens there, none yet or one ending). what names the
+ * server in messages. */
+int rundir_connect(int dir, const char *name, const char *what, struct ucred *peer, bool *absent,
+                   struct failure *f);
+
 /* NAME.lock, opened (created if missing) and locked exclusively. A lock file
  * that its last user removed while this waited for it is let go and the
  * current one taken instead, so that holding the returned descriptor always
  * means holding the file NAME.lock names. -1 with f. */
 int rundir_lock(int dir, const char *name, struct failure *f);
+
+/* A connection on listener from the user (the id as the caller's user
+ * namespace maps it), or -1: none pending, or someone else's (closed). */
+int rundir_accept(int listener);
+
+/* recvmsg() of one message of at most size bytes into buf, with room for
+ * control_size bytes of ancillary data (descriptors arrive close-on-exec),
+ * retried on EINTR; the first control message in *cm (NULL if none). */
+ssize_t rundir_receive(int c, void *buf, size_t size, void *control, size_t control_size,
+                       struct cmsghdr **cm);
+
+/* For a server or holder whose last client has gone: true, with the lock
+ * held, when no launch is starting one (it would hold the lock, and may be
+ * about to connect) and none is waiting on listener; it may then end. */
+bool rundir_may_end(int lock, int listener);
 
 /* Closes every descriptor but the n in keep (which it sorts). */
 void close_all_but(int *keep, size_t n);

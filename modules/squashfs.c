@@ -295,15 +295,9 @@ static void add_fd(struct server *s, int fd)
  * clone's page cache is the mount's) and is counted until it hangs up. */
 static void accept_launch(struct server *s)
 {
-        int c = accept4(s->fds[1].fd, NULL, NULL, SOCK_CLOEXEC);
+        int c = rundir_accept(s->fds[1].fd);
         if (c < 0)
                 return;
-        struct ucred peer;
-        socklen_t len = sizeof(peer);
-        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0 || peer.uid != getuid()) {
-                close(c);
-                return;
-        }
         struct failure f;
         int clone = (int)syscall(SYS_open_tree, s->mnt, "",
                                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
@@ -342,13 +336,8 @@ static void launch_event(struct server *s, size_t i)
  * the lock replaces it. */
 static bool may_end(struct server *s)
 {
-        if (flock(s->lock, LOCK_EX | LOCK_NB) < 0)
+        if (!rundir_may_end(s->lock, s->fds[1].fd))
                 return false;
-        struct pollfd p = {s->fds[1].fd, POLLIN, 0};
-        if (poll(&p, 1, 0) > 0) {
-                flock(s->lock, LOCK_UN);
-                return false;
-        }
         close(s->fds[1].fd);
         return true;
 }
@@ -477,21 +466,14 @@ static int receive_mount(int c, bool *absent, struct failure *f)
 {
         struct server_failure r = {0};
         char control[CMSG_SPACE(sizeof(int))];
-        struct iovec iov = {&r, sizeof(r)};
-        struct msghdr msg = {.msg_iov = &iov,
-                             .msg_iovlen = 1,
-                             .msg_control = control,
-                             .msg_controllen = sizeof(control)};
-        ssize_t n;
-        while ((n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-                ;
+        struct cmsghdr *cm;
+        ssize_t n = rundir_receive(c, &r, sizeof(r), control, sizeof(control), &cm);
         if (n <= 0) {
                 *absent = n == 0 || errno == ECONNRESET;
                 if (n == 0)
                         errno = ECONNRESET;
                 return failure(f, "the FUSE server hung up");
         }
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
         if (!cm || cm->cmsg_type != SCM_RIGHTS) {
                 r.what[sizeof(r.what) - 1] = '\0';
                 errno = r.err;
@@ -507,32 +489,20 @@ static int receive_mount(int c, bool *absent, struct failure *f)
 static int connect_server(int dir, const char *name, uint32_t linger_ms, bool *absent,
                           struct failure *f)
 {
-        struct sockaddr_un a;
-        rundir_socket_address(&a, dir, name);
-        *absent = false;
-        int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        if (c < 0)
-                return failure(f, "socket to reach the FUSE server");
         struct ucred peer;
-        socklen_t len = sizeof(peer);
-        int mnt = -1;
-        if (connect(c, (struct sockaddr *)&a, sizeof(a)) < 0) {
-                *absent = errno == ENOENT || errno == ECONNREFUSED;
-                failure(f, "unable to reach the FUSE server on %s.sock", name);
-        } else if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0) {
-                failure(f, "SO_PEERCRED of the FUSE server");
-        } else if (peer.uid != getuid()) {
-                errno = EPERM;
-                failure(f, "%s.sock is served by uid %u, not by you", name, (unsigned)peer.uid);
-        } else if ((mnt = receive_mount(c, absent, f)) >= 0) {
-                /* Counted from now on; the linger asked for may be longer. */
-                send(c, &linger_ms, sizeof(linger_ms), MSG_NOSIGNAL);
-                connection = c;
-                server_pid = peer.pid; /* for -v */
-                return mnt;
+        int c = rundir_connect(dir, name, "FUSE server", &peer, absent, f);
+        if (c < 0)
+                return -1;
+        int mnt = receive_mount(c, absent, f);
+        if (mnt < 0) {
+                close_keep_errno(c);
+                return -1;
         }
-        close_keep_errno(c);
-        return -1;
+        /* Counted from now on; the linger asked for may be longer. */
+        send(c, &linger_ms, sizeof(linger_ms), MSG_NOSIGNAL);
+        connection = c;
+        server_pid = peer.pid; /* for -v */
+        return mnt;
 }
 
 struct server_start {
