@@ -43,9 +43,11 @@ srun_as -n2 --mpi=pmix "$QRUN" --join "$T/m.ini" -- mpi_probe pingpong 4194304 1
 like "$RC:$OUT" "^0:pingpong 4194304 ok " "4 MiB ping-pong with cross-memory attach required (vader, single copy = cma)"
 unset OMPI_MCA_btl OMPI_MCA_btl_vader_single_copy_mechanism
 is "$ERR" "" "... without a warning"
-srun_as -n2 --mpi=pmix env -u HOME "$QRUN" --join "$T/m.ini" -- /bin/sh -c 'echo $HOME; exit 0'
-is "$OUT" "/
-/" "the ranks get HOME=/ when they had none (PMIx's SIGSEGV)"
+# Regression: without HOME, PMIx looked up the uid's passwd entry, which the
+# image lacks, and every rank died of SIGSEGV (139) in MPI_Init.
+srun_as -n2 --mpi=pmix env -u HOME "$QRUN" --join "$T/m.ini" -- mpi_probe hello
+is "$RC:$OUT" "0:rank 0 of 2
+rank 1 of 2" "without HOME in the environment, MPI_Init works (it was SIGSEGV in pmix_home_directory)"
 
 # ---- PMI_FD (srun --mpi=pmi2) ----
 srun_as -n1 --mpi=pmi2 "$QRUN" --join "$T/m.ini" -- bash -c \
