@@ -43,6 +43,7 @@
 #include "modules/fail.h"
 #include "modules/import.h"
 #include "modules/init.h"
+#include "modules/join.h"
 #include "modules/manifest.h"
 #include "modules/squashfs.h"
 
@@ -98,6 +99,7 @@ static void run_command(void *arg)
         userns_drop_capabilities(&cfg->user); /* the bounding set: the monitor's step */
         process_set_no_new_privs();
         process_close_extra_fds();
+        process_keep_fds(&cfg->process); /* keep_fds and PMI_FD */
         signals_restore();
         verbose_step("command", started,
                      "session or terminal, limits, umask, capabilities, no_new_privs, "
@@ -116,7 +118,9 @@ _Noreturn static void container_main(struct config *cfg, const struct each_task 
         if (task)
                 each_task_enter(task, &cfg->process);
         namespaces_setup_network(&cfg->ns); /* with net: loopback up */
-        if (cfg->mounts.enabled)            /* mount mode: pivot_root into a tree of our own */
+        if (cfg->ns.join_key)               /* join mode: the tree the key's holder built */
+                join_enter(cfg);
+        else if (cfg->mounts.enabled) /* mount mode: pivot_root into a tree of our own */
                 mounts_enter(cfg);
         else /* the default: chroot, no mount namespace */
                 rootfs_enter(&cfg->rootfs);
@@ -181,7 +185,10 @@ int main(int argc, char **argv)
         if (cfg.rootfs.kind == ROOTFS_SQUASHFS)
                 squashfs_start(&cfg); /* the image's shared server, outside our namespaces */
         step = step_start();
-        userns_create(&cfg.user);            /* the other namespaces: one set per container */
+        if (cfg.ns.join_key) /* join mode: the namespaces of the key's holder */
+                join_start(&cfg);
+        else
+                userns_create(&cfg.user);    /* the other namespaces: one set per container */
         userns_drop_bounding_set(&cfg.user); /* inherited by every container */
         verbose_step("userns", step, "user namespace, id maps written, bounding set");
 

@@ -15,6 +15,9 @@ static const char usage[] =
     "Run a command in the sandbox MANIFEST describes, as an unprivileged user.\n"
     "\n"
     "  -s, --set SECTION.KEY=VALUE  override a manifest value (repeatable)\n"
+    "      --join[=KEY]             share the namespaces with every launch of KEY on\n"
+    "                               this node (MPI ranks); KEY defaults to the\n"
+    "                               Slurm step, PMIx or Open MPI job id\n"
     "      --check                  validate the manifest and rootfs, print the\n"
     "                               effective configuration, create nothing\n"
     "  -v, --verbose                print each setup step and its duration\n"
@@ -138,6 +141,10 @@ void cli_parse(int argc, char **argv, struct options *o)
                 } else if (!strncmp(a, "--dump-bpf", 10) && (a[10] == '\0' || a[10] == '=')) {
                         o->print_bpf = option_value(argc, argv, &i, a[10] ? a + 11 : NULL);
                         o->raw_bpf = true;
+                } else if (!strncmp(a, "--join", 6) && (a[6] == '\0' || a[6] == '=')) {
+                        /* [namespaces] join, as --set gives it */
+                        o->sets[o->nsets++] =
+                            xasprintf("namespaces.join=%s", a[6] ? a + 7 : "auto");
                 } else if (is(a, NULL, "--check")) {
                         o->check = true;
                 } else if (is(a, "-v", "--verbose")) {

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "common.h"
+#include "join.h"
 #include "manifest.h"
 
 #include <unistd.h>
@@ -15,6 +16,7 @@ void config_init(struct config *cfg)
         cfg->process.cwd = xstrdup("/");
         cfg->process.env_defaults = true;
         cfg->user.passwd = true;
+        cfg->process.pmi_fd = -1;
         cfg->seccomp.profile = xstrdup("default");
         cfg->landlock.required = true;
         gpu_config_init(&cfg->gpu);
@@ -26,6 +28,8 @@ bool config_resolve(struct config *cfg, struct diag *d)
         bool ok = rootfs_open(&cfg->rootfs, d);
         /* Before [mounts]: the GPU turns chroot mode into mount mode. */
         ok = gpu_resolve(cfg, d) && ok;
+        /* Before mounts (join mode implies mount mode) and the environment. */
+        ok = join_resolve(cfg, d) && ok;
         /* Before the environment (HOME) and the cwd check (workdir). */
         ok = mounts_resolve(cfg, d) && ok;
         ok = process_build_argv(cfg, d) && ok;
@@ -43,7 +47,9 @@ bool config_check(const struct config *cfg, struct diag *d)
         ok = mounts_check(cfg, d) && ok;
         ok = gpu_check(cfg, d) && ok;
         ok = process_check(cfg, d) && ok;
+        ok = process_check_fds(cfg, d) && ok;
         ok = landlock_check(cfg, d) && ok;
+        ok = join_check(cfg, d) && ok;
         userns_check_identity(cfg, d); /* a warning, not a problem */
         return ok;
 }
@@ -52,6 +58,7 @@ void config_free(struct config *cfg)
 {
         manifest_free_values(cfg); /* strings, paths and lists the key tables describe */
         free(cfg->manifest_dir);
+        free(cfg->ns.join_key);
         if (cfg->rootfs.fd >= 0)
                 close(cfg->rootfs.fd);
         process_config_free(&cfg->process);

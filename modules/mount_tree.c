@@ -695,13 +695,18 @@ static void add_identity(int rootfd, const struct user_config *u)
 
 void mounts_enter(const struct config *cfg)
 {
-        const struct mounts_config *m = &cfg->mounts;
-        uint64_t started = step_start();
         /* Here, not with the other namespaces: the monitor stays outside and
          * keeps the host's view (pivot_root moves every process of the mount
          * namespace whose root is the old root). */
         if (unshare(CLONE_NEWNS) < 0)
                 fail("mounts", errno, "unshare(CLONE_NEWNS)");
+        mounts_build(cfg);
+}
+
+void mounts_build(const struct config *cfg)
+{
+        const struct mounts_config *m = &cfg->mounts;
+        uint64_t started = step_start();
         /* Nothing done here may reach the host's mounts. */
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 fail("mounts", errno, "mount(MS_REC | MS_PRIVATE) of /");

@@ -136,9 +136,17 @@ static bool validate_mounts(const struct config *cfg, struct diag *d)
 {
         const struct mounts_config *m = &cfg->mounts;
         bool ok = true;
-        if (m->proc && !cfg->ns.pid)
+        if (m->proc && cfg->ns.join)
+                ok = diag_error_at(d, m->proc_loc,
+                                   "join mode has no pid namespace, so no /proc of its own: "
+                                   "bind = /proc:/proc shares the host's (docs/hpc.md)");
+        else if (m->proc && !cfg->ns.pid)
                 ok = diag_error_at(d, m->proc_loc,
                                    "a new /proc needs a pid namespace ([namespaces] pid = true)");
+        if (cfg->ns.join && m->dev == DEV_NONE && m->dev_loc.file)
+                ok = diag_error_at(d, m->dev_loc,
+                                   "join mode gives the ranks a shared /dev/shm from dev = "
+                                   "minimal: remove dev = none");
         if (m->shm_size && m->dev != DEV_MINIMAL)
                 ok = diag_error_at(d, m->shm_loc, "needs dev = minimal (it sizes /dev/shm)");
         if (m->workdir && cfg->process.cwd_loc.file)
@@ -202,10 +210,79 @@ static bool resolve_workdir(struct config *cfg, struct diag *d)
         return true;
 }
 
+/* The directories PMIx names (its server's rendezvous files and shared
+ * memory, in slurmd's spool with srun --mpi=pmix): bound at the same paths
+ * in join mode, so that a rank reaches its process manager. */
+static const char *const pmix_dirs[] = {"PMIX_SERVER_TMPDIR", "PMIX_DSTORE_21_BASE_PATH",
+                                        "PMIX_DSTORE_ESH_BASE_PATH"};
+
+static bool bound_below(const struct mounts_config *m, const char *dst)
+{
+        for (size_t i = 0; i < m->nbinds; i++)
+                if (!strcmp(m->binds[i].dst, dst) || path_is_below(dst, m->binds[i].dst))
+                        return true;
+        return false;
+}
+
+/* An absolute path without doubled or trailing slashes ("/a//b/" is "/a/b"). */
+static char *tidy_path(const char *path)
+{
+        char *t = xstrdup(path), *out = t;
+        for (const char *p = path; *p; p++)
+                if (*p != '/' || out == t || out[-1] != '/')
+                        *out++ = *p;
+        if (out > t + 1 && out[-1] == '/')
+                out--;
+        *out = '\0';
+        return t;
+}
+
+/* A PMIx directory the rootfs lacks (slurmd makes one per step) gets a small
+ * tmpfs on its parent to be created in, the parent being the image's
+ * (/var/spool/slurmd, which the image must have). */
+static void bind_pmix_dir(struct config *cfg, char *dir)
+{
+        struct mounts_config *m = &cfg->mounts;
+        int fd = path_open_in_root(rootfs_dir_fd(&cfg->rootfs), dir, O_DIRECTORY);
+        if (fd >= 0) {
+                close(fd);
+        } else {
+                char *parent = xstrdup(dir);
+                *strrchr(parent, '/') = '\0';
+                m->tmpfs = xrealloc(m->tmpfs, (m->ntmpfs + 1) * sizeof(*m->tmpfs));
+                m->tmpfs[m->ntmpfs++] = (struct tmpfs_mount){*parent ? parent : xstrdup("/"),
+                                                             1 << 20, cfg->ns.join_loc};
+        }
+        mounts_add_bind(m, xstrdup(dir), dir, false, cfg->ns.join_loc);
+}
+
+static void resolve_join(struct config *cfg)
+{
+        struct mounts_config *m = &cfg->mounts;
+        if (!m->enabled) {
+                m->enabled = true; /* the holder builds one tree for every rank */
+                m->implied_by = "[namespaces] join";
+        }
+        if (!m->dev_loc.file)
+                m->dev = DEV_MINIMAL; /* its /dev/shm is shared by the ranks */
+        for (size_t i = 0; i < ARRAY_SIZE(pmix_dirs); i++) {
+                const char *value = getenv(pmix_dirs[i]);
+                struct stat st;
+                char *dir = value && value[0] == '/' ? tidy_path(value) : NULL;
+                if (dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && strcmp(dir, "/") &&
+                    !bound_below(m, dir))
+                        bind_pmix_dir(cfg, dir);
+                else
+                        free(dir);
+        }
+}
+
 bool mounts_resolve(struct config *cfg, struct diag *d)
 {
         struct mounts_config *m = &cfg->mounts;
         bool ok = true;
+        if (cfg->ns.join_key)
+                resolve_join(cfg);
         if (!m->enabled && rootfs_needs_mounts(&cfg->rootfs)) {
                 m->enabled = true; /* an image or an overlay is mounted, so a mount namespace */
                 m->implied_by = cfg->rootfs.kind == ROOTFS_SQUASHFS ? "the SquashFS rootfs"

@@ -92,4 +92,9 @@ struct mount_step *mounts_plan(const struct mounts_config *m, enum mount_order o
  * tree and pivot_roots into it. Replaces rootfs_enter() in mount mode. */
 void mounts_enter(const struct config *cfg);
 
+/* The same in a mount namespace the caller has already created (join mode's
+ * holder, which opens the namespace first): makes it private, builds the
+ * tree and pivot_roots into it. */
+void mounts_build(const struct config *cfg);
+
 #endif

@@ -17,15 +17,44 @@
 
 /* ---- [namespaces] keys ---- */
 
+static bool check_join(const char *value, struct diag *d)
+{
+        size_t len = strlen(value);
+        if (len == 0 || len > 255)
+                return diag_error(d, "expected a key of 1 to 255 characters, or auto");
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char)value[i] < 0x21 || value[i] == 0x7f)
+                        return diag_error(d,
+                                          "expected a key without blanks or control characters, "
+                                          "got \"%s\"",
+                                          value);
+        return true;
+}
+
 static const struct key_def namespaces_keys[] = {
-    {"pid", KEY_BOOL, .offset = CFG(ns.pid)},
+    {"pid", KEY_BOOL, .offset = CFG(ns.pid), .loc = CFG(ns.pid_loc)},
     {"ipc", KEY_BOOL, .offset = CFG(ns.ipc)},
     {"uts", KEY_BOOL, .offset = CFG(ns.uts)},
     {"net", KEY_BOOL, .offset = CFG(ns.net)},
+    {"join", KEY_STRING, .offset = CFG(ns.join), .loc = CFG(ns.join_loc), .check = check_join,
+     .unset = "not set (namespaces of the launch's own)"},
 };
 
+/* Join mode shares the namespaces among the ranks on a node: a pid namespace
+ * per rank cannot be part of it (docs/hpc.md says why). */
+static bool validate_namespaces(const struct config *cfg, struct diag *d)
+{
+        const struct ns_config *ns = &cfg->ns;
+        if (ns->join && ns->pid && ns->pid_loc.file)
+                return diag_error_at(d, ns->pid_loc,
+                                     "join mode gives the ranks no pid namespace of their own (MPI "
+                                     "ranks must see each other's pids for shared memory and "
+                                     "cross-memory attach): remove pid = true");
+        return true;
+}
+
 const struct section_def namespaces_section = {"namespaces", namespaces_keys,
-                                               ARRAY_SIZE(namespaces_keys), NULL};
+                                               ARRAY_SIZE(namespaces_keys), validate_namespaces};
 
 /* ---- actions ---- */
 
@@ -40,8 +69,9 @@ pid_t namespaces_fork(const struct ns_config *ns)
         /* clone(2) without a new stack is fork(2) with namespace flags. musl's
          * fork() would also refresh its cached thread id, which only raise()
          * and thread functions read: the container's processes use neither. */
-        return (pid_t)syscall(SYS_clone, (unsigned long)namespaces_clone_flags(ns) | SIGCHLD, 0ul,
-                              0ul, 0ul, 0ul);
+        /* Joined launches share the key's namespaces, entered already (join_start). */
+        unsigned long flags = ns->join_key ? 0ul : (unsigned long)namespaces_clone_flags(ns);
+        return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0ul, 0ul, 0ul, 0ul);
 }
 
 void namespaces_setup_network(const struct ns_config *ns)

@@ -4,11 +4,17 @@
 #ifndef QRUN_NAMESPACES_H
 #define QRUN_NAMESPACES_H
 
+#include "fail.h"
+
 #include <stdbool.h>
 #include <sys/types.h>
 
 struct ns_config {
         bool pid, ipc, uts, net;
+        struct loc pid_loc;
+        char *join; /* [namespaces] join = KEY, or "auto" (--join) */
+        struct loc join_loc;
+        char *join_key; /* resolved: join's key, "auto" replaced from the environment */
 };
 
 extern const struct section_def namespaces_section;

@@ -95,6 +95,55 @@ static bool check_env_keep(const char *value, struct diag *d)
         return true;
 }
 
+/* keep_fds = N...: descriptor numbers from 3 up (0, 1 and 2 always pass). */
+static bool parse_keep_fds(struct config *cfg, const struct key_def *key, const char *value,
+                           struct diag *d)
+{
+        (void)key;
+        struct strv words = {0};
+        bool ok = split_words(d, value, &words);
+        struct process_config *p = &cfg->process;
+        free(p->keep_fds);
+        p->keep_fds = xmalloc((words.len + 1) * sizeof(*p->keep_fds));
+        p->nkeep_fds = 0;
+        for (size_t i = 0; ok && i < words.len; i++) {
+                uint64_t fd;
+                ok = parse_number(d, words.items[i], INT_MAX, &fd);
+                if (ok && fd < 3)
+                        ok = diag_error(d,
+                                        "%s: 0, 1 and 2 are always kept; name descriptors "
+                                        "from 3 up",
+                                        words.items[i]);
+                if (ok)
+                        p->keep_fds[p->nkeep_fds++] = (int)fd;
+        }
+        if (ok && !words.len)
+                ok = diag_error(d, "expected descriptor numbers, got \"%s\"", value);
+        strv_free(&words);
+        return ok;
+}
+
+static void print_keep_fds(const struct config *cfg, const struct key_def *key, FILE *out)
+{
+        const struct process_config *p = &cfg->process;
+        if (!p->nkeep_fds)
+                return;
+        fprintf(out, "%s =", key->name);
+        for (size_t i = 0; i < p->nkeep_fds; i++)
+                fprintf(out, " %d", p->keep_fds[i]);
+        fputc('\n', out);
+}
+
+static const char *const env_preset_names[] = {"none", "hpc", NULL};
+
+/* env_preset = hpc: what batch systems, process managers and MPI libraries
+ * hand their ranks. */
+static const char *const hpc_preset[] = {
+    "SLURM_*", "SLURMD_*", "SRUN_*",  "SBATCH_*", "SALLOC_*", "PMIX_*", "PMI_*",  "PMI2_*",
+    "OMPI_*",  "OPAL_*",   "PRTE_*",  "ORTE_*",   "UCX_*",    "FI_*",   "PSM2_*", "I_MPI_*",
+    "MPICH_*", "HYDRA_*",  "HWLOC_*", "OMP_*",    "HOME",     NULL,
+};
+
 static bool check_hostname(const char *value, struct diag *d)
 {
         size_t len = strlen(value);
@@ -188,6 +237,10 @@ static const struct key_def process_keys[] = {
     {"env", KEY_CUSTOM, KEY_REPEATABLE, .parse = parse_env, .print = print_env},
     {"env_keep", KEY_LIST, KEY_REPEATABLE, CFG(process.env_keep), .check = check_env_keep},
     {"env_defaults", KEY_BOOL, .offset = CFG(process.env_defaults), .print = print_env_defaults},
+    {"env_preset", KEY_ENUM, .offset = CFG(process.env_preset), .loc = CFG(process.env_preset_loc),
+     .names = env_preset_names},
+    {"keep_fds", KEY_CUSTOM, .loc = CFG(process.keep_fds_loc), .parse = parse_keep_fds,
+     .print = print_keep_fds},
     {"hostname", KEY_STRING, .offset = CFG(process.hostname), .loc = CFG(process.hostname_loc),
      .check = check_hostname, .print = print_hostname},
     {"umask", KEY_UMASK, .offset = CFG(process.umask), .loc = CFG(process.umask_loc)},
@@ -222,6 +275,9 @@ void process_config_free(struct process_config *p)
         strv_free(&p->env);
         strv_free(&p->argv);
         strv_free(&p->envp);
+        free(p->keep_fds);
+        p->keep_fds = NULL;
+        p->nkeep_fds = 0;
 }
 
 /* ---- resolving ---- */
@@ -248,27 +304,32 @@ bool process_build_argv(struct config *cfg, struct diag *d)
 }
 
 /* What every peer passes on: the terminal's type and the locale. */
-static const char *const default_kept[] = {"TERM", "COLORTERM", "LANG", "LANGUAGE", "LC_*", "TZ"};
+static const char *const default_kept[] = {"TERM", "COLORTERM", "LANG", "LANGUAGE",
+                                           "LC_*", "TZ",        NULL};
 
-static bool env_matches(char *const *patterns, size_t n, const char *entry)
+static bool pattern_matches(const char *pattern, const char *entry)
 {
-        size_t name_len = strcspn(entry, "=");
-        for (size_t i = 0; i < n; i++) {
-                const char *pattern = patterns[i];
-                size_t len = strlen(pattern);
-                if (pattern[len - 1] == '*'
-                        ? !strncmp(entry, pattern, len - 1) && name_len >= len - 1
-                        : len == name_len && !strncmp(entry, pattern, len))
+        size_t name_len = strcspn(entry, "="), len = strlen(pattern);
+        return pattern[len - 1] == '*' ? !strncmp(entry, pattern, len - 1) && name_len >= len - 1
+                                       : len == name_len && !strncmp(entry, pattern, len);
+}
+
+/* entry matches one of the NULL-terminated patterns. */
+static bool matches_any(const char *const *patterns, const char *entry)
+{
+        for (size_t i = 0; patterns[i]; i++)
+                if (pattern_matches(patterns[i], entry))
                         return true;
-        }
         return false;
 }
 
 static bool is_kept(const struct process_config *p, const char *entry)
 {
-        return env_matches(p->env_keep.items, p->env_keep.len, entry) ||
-               (p->env_defaults &&
-                env_matches((char *const *)default_kept, ARRAY_SIZE(default_kept), entry));
+        for (size_t i = 0; i < p->env_keep.len; i++)
+                if (pattern_matches(p->env_keep.items[i], entry))
+                        return true;
+        return (p->env_defaults && matches_any(default_kept, entry)) ||
+               (p->env_preset == ENV_PRESET_HPC && matches_any(hpc_preset, entry));
 }
 
 /* NAME=value unless something set NAME already. */
@@ -279,6 +340,18 @@ static void set_default(struct strv *envp, const char *name, const char *value)
                 strv_push(envp, entry);
         else
                 free(entry);
+}
+
+/* PMI_FD=N in the command's environment: the PMI-1/PMI-2 connection the
+ * process manager (srun --mpi=pmi2, mpiexec.hydra) handed down; -1 if none. */
+static int find_pmi_fd(const struct strv *envp)
+{
+        ssize_t i = process_env_find(envp, "PMI_FD=");
+        if (i < 0)
+                return -1;
+        char *end;
+        long fd = strtol(envp->items[i] + 7, &end, 10);
+        return *end || end == envp->items[i] + 7 || fd < 3 || fd > INT_MAX ? -1 : (int)fd;
 }
 
 /* Kept caller variables, then explicit ones (which win), then a standard PATH
@@ -298,6 +371,13 @@ void process_build_environment(struct process_config *p, const struct user_confi
                 set_default(&p->envp, "USER", u->name);
                 set_default(&p->envp, "LOGNAME", u->name);
         }
+        /* PMIx (pmix_home_directory) falls back on getpwuid(uid)->pw_dir
+         * without checking for NULL, and an image seldom has an entry for
+         * the user's uid (in chroot mode, or with passwd = false): without
+         * HOME every rank died of SIGSEGV in MPI_Init. */
+        if (p->env_preset == ENV_PRESET_HPC)
+                set_default(&p->envp, "HOME", "/");
+        p->pmi_fd = find_pmi_fd(&p->envp);
 }
 
 /* ---- checks against the rootfs ---- */
@@ -398,12 +478,10 @@ void process_sanitize_fds(void)
                         fail("process", errno, "descriptor %d is closed and /dev/null is unusable",
                              fd);
         }
-        /* A leaked directory descriptor would lead out of the chroot (fchdir). */
-        if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0)
-                return;
-        long max = sysconf(_SC_OPEN_MAX);
-        for (int fd = 3; fd < max; fd++)
-                close(fd);
+        /* None reaches the command (a directory would lead out of the chroot)
+         * unless keep_fds or PMI_FD names it: known only once the manifest is
+         * read, so close-on-exec now, and process_keep_fds() right before exec. */
+        process_close_extra_fds();
 }
 
 void process_close_extra_fds(void)
@@ -414,6 +492,43 @@ void process_close_extra_fds(void)
         long max = sysconf(_SC_OPEN_MAX);
         for (int fd = 3; fd < max; fd++)
                 fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* A descriptor the command is to inherit: open, and not a directory. */
+static bool check_kept_fd(int fd, struct loc loc, const char *what, struct diag *d)
+{
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return diag_error_at(d, loc, "%s %d: %s", what, fd,
+                                     errno == EBADF ? "not open (nothing was passed there)"
+                                                    : strerror(errno));
+        if (S_ISDIR(st.st_mode))
+                return diag_error_at(
+                    d, loc, "%s %d is a directory, which would lead out of the rootfs", what, fd);
+        return true;
+}
+
+bool process_check_fds(const struct config *cfg, struct diag *d)
+{
+        const struct process_config *p = &cfg->process;
+        bool ok = true;
+        for (size_t i = 0; i < p->nkeep_fds; i++)
+                ok = check_kept_fd(p->keep_fds[i], p->keep_fds_loc, "descriptor", d) && ok;
+        if (p->pmi_fd >= 0)
+                ok = check_kept_fd(p->pmi_fd, (struct loc){"environment", 0, NULL, NULL}, "PMI_FD",
+                                   d) &&
+                     ok;
+        return ok;
+}
+
+void process_keep_fds(const struct process_config *p)
+{
+        for (size_t i = 0; i < p->nkeep_fds; i++)
+                if (fcntl(p->keep_fds[i], F_SETFD, 0) < 0)
+                        fail_at(p->keep_fds_loc, errno, "fcntl(F_SETFD) of descriptor %d",
+                                p->keep_fds[i]);
+        if (p->pmi_fd >= 0 && fcntl(p->pmi_fd, F_SETFD, 0) < 0)
+                fail("process", errno, "fcntl(F_SETFD) of PMI_FD %d", p->pmi_fd);
 }
 
 /* The exit status for a failed execve, as shells report it. */

@@ -23,6 +23,11 @@ struct process_config {
         struct strv env;      /* NAME=VALUE, explicit */
         struct strv env_keep; /* names, or prefixes ending in '*' */
         bool env_defaults;    /* terminal and locale variables kept; HOME, USER, LOGNAME set */
+        int env_preset;       /* enum env_preset */
+        struct loc env_preset_loc;
+        int *keep_fds; /* inherited descriptors the command gets, from keep_fds */
+        size_t nkeep_fds;
+        struct loc keep_fds_loc;
         char *hostname;
         struct loc hostname_loc;
         mode_t umask;
@@ -30,14 +35,21 @@ struct process_config {
         /* Resolved. */
         struct strv argv;
         struct strv envp;
+        int pmi_fd; /* PMI_FD of the command's environment, kept too; -1: none */
 };
+
+/* Named sets of variables to keep: hpc keeps what Slurm, PMI, PMIx and the
+ * MPI libraries pass to their ranks (docs/manifest.md lists them). */
+enum env_preset { ENV_PRESET_NONE, ENV_PRESET_HPC };
 
 extern const struct section_def process_section;
 
 void process_config_free(struct process_config *p);
 
 /* At start-up: makes sure 0, 1 and 2 are open (so that no file qrun opens can
- * become the command's stdio) and closes every other inherited descriptor. */
+ * become the command's stdio) and marks every other inherited descriptor
+ * close-on-exec: none reaches the command unless [process] keep_fds or
+ * PMI_FD names it (process_keep_fds). */
 void process_sanitize_fds(void);
 
 /* Takes CMD [ARG...] from the command line. */
@@ -74,6 +86,13 @@ void process_set_no_new_privs(void);
 
 /* Marks every descriptor but 0, 1 and 2 close-on-exec. */
 void process_close_extra_fds(void);
+
+/* Check step: every descriptor keep_fds names (and PMI_FD's) is open, and
+ * none is a directory (one would lead out of the rootfs). */
+bool process_check_fds(const struct config *cfg, struct diag *d);
+
+/* Right before exec: the kept descriptors lose close-on-exec. */
+void process_keep_fds(const struct process_config *p);
 
 /* Executes the command, looking it up in the container's PATH. Exits 127 when
  * it is not found, 126 when it cannot be executed. */

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "landlock.h"
 
+#include "rundir.h"
 #include "userns.h"
 
 #include <errno.h>
@@ -269,15 +270,6 @@ static int confine_server(int dir, struct failure *f)
  * server that ends removes both files (a Slurm job's cgroup is in the name:
  * they would pile up, two per job). */
 
-/* The lock file at dir/lock is still the one open as fd (not removed by a
- * server that ended, nor replaced since). */
-static bool lock_is_current(int dir, const char *lock, int fd)
-{
-        struct stat held, now;
-        return fstat(fd, &held) == 0 && fstatat(dir, lock, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-               held.st_dev == now.st_dev && held.st_ino == now.st_ino;
-}
-
 struct server {
         struct fuse_session *se;
         struct fuse_buf buf;
@@ -307,15 +299,9 @@ static void add_fd(struct server *s, int fd)
  * clone's page cache is the mount's) and is counted until it hangs up. */
 static void accept_launch(struct server *s)
 {
-        int c = accept4(s->fds[1].fd, NULL, NULL, SOCK_CLOEXEC);
+        int c = rundir_accept(s->fds[1].fd);
         if (c < 0)
                 return;
-        struct ucred peer;
-        socklen_t len = sizeof(peer);
-        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0 || peer.uid != getuid()) {
-                close(c);
-                return;
-        }
         struct failure f;
         int clone = (int)syscall(SYS_open_tree, s->mnt, "",
                                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
@@ -349,26 +335,14 @@ static void launch_event(struct server *s, size_t i)
 }
 
 /* Ends the server if no launch is starting one (it holds the lock, and may be
- * about to connect here) and none has connected meanwhile. Under the lock it
- * removes its socket, then the lock file: a launch waiting on the lock file's
- * old inode sees it gone and opens the path again (lock_name). */
+ * about to connect here) and none has connected meanwhile; under the lock, it
+ * removes its socket and lock file (rundir_lock() then takes a new one). */
 static bool may_end(struct server *s)
 {
-        if (flock(s->lock, LOCK_EX | LOCK_NB) < 0)
+        if (!rundir_may_end(s->lock, s->fds[1].fd))
                 return false;
-        struct pollfd p = {s->fds[1].fd, POLLIN, 0};
-        if (poll(&p, 1, 0) > 0) {
-                flock(s->lock, LOCK_UN);
-                return false;
-        }
         close(s->fds[1].fd);
-        char sock[64], lock[64];
-        snprintf(sock, sizeof(sock), "%s.sock", s->name);
-        snprintf(lock, sizeof(lock), "%s.lock", s->name);
-        if (lock_is_current(s->dir, lock, s->lock)) { /* never another server's files */
-                unlinkat(s->dir, sock, 0);
-                unlinkat(s->dir, lock, 0);
-        }
+        rundir_remove(s->dir, s->name, s->lock);
         return true;
 }
 
@@ -405,29 +379,6 @@ _Noreturn static void serve(struct server *s)
         }
 }
 
-/* The socket launches find the server on, through the runtime directory's
- * descriptor (no path length limit, no race on the directory's path). */
-static void socket_address(struct sockaddr_un *a, int dir, const char *name)
-{
-        *a = (struct sockaddr_un){.sun_family = AF_UNIX};
-        snprintf(a->sun_path, sizeof(a->sun_path), "/proc/self/fd/%d/%s.sock", dir, name);
-}
-
-static int listen_on(int dir, const char *name, struct failure *f)
-{
-        struct sockaddr_un a;
-        socket_address(&a, dir, name);
-        int l = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        if (l < 0)
-                return failure(f, "socket for the FUSE server");
-        if (bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 128) < 0) {
-                failure(f, "unable to listen on %s.sock in the runtime directory", name);
-                close_keep_errno(l);
-                return -1;
-        }
-        return l;
-}
-
 /* Everything the server needs, opened before it confines itself; -1 with f. */
 static int server_prepare(struct server *s, int image, int dir, const char *name, struct failure *f)
 {
@@ -452,7 +403,7 @@ static int server_prepare(struct server *s, int image, int dir, const char *name
                 return -1;
         if ((s->lock = openat(dir, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
                 return failure(f, "unable to open %s in the runtime directory", lock);
-        if ((listener = listen_on(dir, name, f)) < 0)
+        if ((listener = rundir_listen(dir, name, f)) < 0)
                 return -1;
         char device[32];
         snprintf(device, sizeof(device), "/dev/fd/%d", fuse); /* mounted already: use this fd */
@@ -464,45 +415,16 @@ static int server_prepare(struct server *s, int image, int dir, const char *name
         return confine_server(dir, f);
 }
 
-/* The server inherited the argv of the launch that started it, and outlives
- * it: in ps it shows as "qrun-squashfs IMAGE" instead, written over the argv
- * area (/proc/self/stat's arg_start and arg_end, fields 48 and 49). */
-static void set_title(const char *image)
-{
-        char stat[1024];
-        int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd < 0 ? -1 : read(fd, stat, sizeof(stat) - 1);
-        if (fd >= 0)
-                close(fd);
-        char *p = n > 0 ? strrchr((stat[n] = '\0', stat), ')') : NULL;
-        unsigned long start = 0, end = 0;
-        for (int field = 2; p && field < 48; field++) /* p is at the end of field 2 */
-                p = strchr(p + 1, ' ');
-        if (!p || sscanf(p, " %lu %lu", &start, &end) != 2 || end <= start)
-                return;
-        char *area = (char *)start;
-        size_t size = end - start;
-        memset(area, 0, size);
-        snprintf(area, size, "qrun-squashfs %s", image);
-}
-
 /* The server process: detached from the launch that started it (no stdio of
  * its, no signals from its terminal, no cwd pinning its file system), then
  * prepared, then reports to the launch waiting on ready, then serves. */
 _Noreturn static void server_main(int image, const char *path, int dir, const char *name, int ready,
                                   uint64_t linger_ms)
 {
-        sigset_t all;
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        signal(SIGPIPE, SIG_IGN);
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
-            chdir("/") < 0)
+        char title[4096];
+        snprintf(title, sizeof(title), "qrun-squashfs %s", path);
+        if (detach_stdio_and_title(title) < 0)
                 _exit(EXIT_QRUN_FAILED);
-        close(null);
-        prctl(PR_SET_NAME, "qrun-squashfs", 0, 0, 0);
-        set_title(path);
         struct server s = {.linger_ms = linger_ms, .mnt = -1, .lock = -1, .dir = dir, .name = name};
         struct failure f;
         int ok = server_prepare(&s, image, dir, name, &f);
@@ -517,45 +439,6 @@ _Noreturn static void server_main(int image, const char *path, int dir, const ch
 }
 
 /* ---- the launch's side ---- */
-
-/* The user's private directory for image servers: $XDG_RUNTIME_DIR/qrun when
- * that is the user's (su and sudo often pass on another user's), else
- * /tmp/qrun-UID; a directory of the user's that nobody else may enter, or an
- * error (someone else's /tmp/qrun-UID must not hand us a rootfs). */
-static int runtime_dir(struct failure *f)
-{
-        const char *xdg = getenv("XDG_RUNTIME_DIR");
-        char path[4096];
-        struct stat st;
-        if (xdg && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
-            st.st_uid == getuid())
-                snprintf(path, sizeof(path), "%s/qrun", xdg);
-        else
-                snprintf(path, sizeof(path), "/tmp/qrun-%u", (unsigned)getuid());
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
-                return failure(f, "unable to create %s", path);
-        int dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (dir < 0 || fstat(dir, &st) < 0)
-                return failure(f, "%s", path);
-        if (st.st_uid != getuid() || (st.st_mode & 077)) {
-                close(dir);
-                errno = EPERM;
-                return failure(f,
-                               "%s is not a private directory of yours (owner %u, mode %04o): "
-                               "remove it, or set XDG_RUNTIME_DIR",
-                               path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-        }
-        return dir;
-}
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t size)
-{
-        for (size_t i = 0; i < size; i++) {
-                h ^= ((const unsigned char *)data)[i];
-                h *= 0x100000001b3ULL;
-        }
-        return h;
-}
 
 /* The server's name: the image file's identity (device, inode, size and
  * times: a rewritten image gets a server of its own) and the launch's cgroup.
@@ -586,21 +469,14 @@ static int receive_mount(int c, bool *absent, struct failure *f)
 {
         struct server_failure r = {0};
         char control[CMSG_SPACE(sizeof(int))];
-        struct iovec iov = {&r, sizeof(r)};
-        struct msghdr msg = {.msg_iov = &iov,
-                             .msg_iovlen = 1,
-                             .msg_control = control,
-                             .msg_controllen = sizeof(control)};
-        ssize_t n;
-        while ((n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-                ;
+        struct cmsghdr *cm;
+        ssize_t n = rundir_receive(c, &r, sizeof(r), control, sizeof(control), &cm);
         if (n <= 0) {
                 *absent = n == 0 || errno == ECONNRESET;
                 if (n == 0)
                         errno = ECONNRESET;
                 return failure(f, "the FUSE server hung up");
         }
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
         if (!cm || cm->cmsg_type != SCM_RIGHTS) {
                 r.what[sizeof(r.what) - 1] = '\0';
                 errno = r.err;
@@ -616,80 +492,49 @@ static int receive_mount(int c, bool *absent, struct failure *f)
 static int connect_server(int dir, const char *name, uint32_t linger_ms, bool *absent,
                           struct failure *f)
 {
-        struct sockaddr_un a;
-        socket_address(&a, dir, name);
-        *absent = false;
-        int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        if (c < 0)
-                return failure(f, "socket to reach the FUSE server");
         struct ucred peer;
-        socklen_t len = sizeof(peer);
-        int mnt = -1;
-        if (connect(c, (struct sockaddr *)&a, sizeof(a)) < 0) {
-                *absent = errno == ENOENT || errno == ECONNREFUSED;
-                failure(f, "unable to reach the FUSE server on %s.sock", name);
-        } else if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0) {
-                failure(f, "SO_PEERCRED of the FUSE server");
-        } else if (peer.uid != getuid()) {
-                errno = EPERM;
-                failure(f, "%s.sock is served by uid %u, not by you", name, (unsigned)peer.uid);
-        } else if ((mnt = receive_mount(c, absent, f)) >= 0) {
-                /* Counted from now on; the linger asked for may be longer. */
-                send(c, &linger_ms, sizeof(linger_ms), MSG_NOSIGNAL);
-                connection = c;
-                server_pid = peer.pid; /* for -v */
-                return mnt;
+        int c = rundir_connect(dir, name, "FUSE server", &peer, absent, f);
+        if (c < 0)
+                return -1;
+        int mnt = receive_mount(c, absent, f);
+        if (mnt < 0) {
+                close_keep_errno(c);
+                return -1;
         }
-        close_keep_errno(c);
-        return -1;
+        /* Counted from now on; the linger asked for may be longer. */
+        send(c, &linger_ms, sizeof(linger_ms), MSG_NOSIGNAL);
+        connection = c;
+        server_pid = peer.pid; /* for -v */
+        return mnt;
 }
 
-/* Closes every descriptor but the n in keep. */
-static void close_all_but(int *keep, size_t n)
+struct server_start {
+        int image, dir;
+        const char *path, *name;
+        uint64_t linger_ms;
+};
+
+_Noreturn static void server_trampoline(void *arg, int ready)
 {
-        for (size_t i = 1; i < n; i++) /* ascending */
-                for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-                        int t = keep[j];
-                        keep[j] = keep[j - 1];
-                        keep[j - 1] = t;
-                }
-        unsigned from = 0;
-        for (size_t i = 0; i < n; i++) {
-                if ((unsigned)keep[i] > from)
-                        syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
-                from = (unsigned)keep[i] + 1;
-        }
-        syscall(SYS_close_range, from, ~0U, 0);
+        struct server_start *a = arg;
+        server_main(a->image, a->path, a->dir, a->name, ready, a->linger_ms);
 }
 
-/* Starts a server, detached (a new session, then a second fork: it belongs
- * to no launch), and waits until it serves or says why it cannot; -1 with f. */
+/* Starts a server, detached (it belongs to no launch), and waits until it
+ * serves or says why it cannot; -1 with f. */
 static int spawn_server(int image, const char *path, int dir, const char *name, uint64_t linger_ms,
                         struct failure *f)
 {
-        int ready[2];
-        if (pipe2(ready, O_CLOEXEC) < 0)
-                return failure(f, "pipe for the FUSE server");
-        pid_t pid = fork();
-        if (pid == 0) {
-                int keep[] = {image, dir, ready[1]};
-                close_all_but(keep, 3);
-                if (setsid() < 0 || (pid = fork()) != 0)
-                        _exit(pid < 0);
-                server_main(image, path, dir, name, ready[1], linger_ms);
-        }
-        close(ready[1]);
-        if (pid < 0) {
-                close_keep_errno(ready[0]);
-                return failure(f, "unable to fork the FUSE server");
-        }
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
+        struct server_start a = {image, dir, path, name, linger_ms};
+        int keep[] = {image, dir};
+        int ready = spawn_detached(keep, 2, server_trampoline, &a, f);
+        if (ready < 0)
+                return -1;
         struct server_failure r;
         ssize_t n;
-        while ((n = read(ready[0], &r, sizeof(r))) < 0 && errno == EINTR)
+        while ((n = read(ready, &r, sizeof(r))) < 0 && errno == EINTR)
                 ;
-        close(ready[0]);
+        close(ready);
         if (n != (ssize_t)sizeof(r))
                 return errno = EPIPE, failure(f, "the FUSE server ended before it was ready");
         r.what[sizeof(r.what) - 1] = '\0';
@@ -698,39 +543,17 @@ static int spawn_server(int image, const char *path, int dir, const char *name, 
         return 0;
 }
 
-/* The image's lock file, locked: opened again when a server that ended
- * removed it while we waited. The descriptor, or -1 with errno. */
-static int lock_name(int dir, const char *lock)
-{
-        for (;;) {
-                int l = openat(dir, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (l < 0)
-                        return -1;
-                int r;
-                while ((r = flock(l, LOCK_EX)) < 0 && errno == EINTR)
-                        ;
-                if (r < 0) {
-                        close_keep_errno(l);
-                        return -1;
-                }
-                if (lock_is_current(dir, lock, l))
-                        return l;
-                close(l);
-        }
-}
-
 /* No server answered: under the image's lock (launches that find none at once
  * start one between them), asks again, else replaces the socket of a server
  * that ended and starts one. The clone of its mount, or -1 with f. */
 static int start_server(const struct rootfs_config *r, int dir, const char *name,
                         uint32_t linger_ms, bool *started, struct failure *f)
 {
-        char lock[64], sock[64];
-        snprintf(lock, sizeof(lock), "%s.lock", name);
+        char sock[64];
         snprintf(sock, sizeof(sock), "%s.sock", name);
-        int l = lock_name(dir, lock);
+        int l = rundir_lock(dir, name, f);
         if (l < 0)
-                return failure(f, "unable to lock %s in the runtime directory", lock);
+                return -1;
         int mnt = -1;
         bool absent;
         mnt = connect_server(dir, name, linger_ms, &absent, f);
@@ -754,7 +577,7 @@ void squashfs_start(const struct config *cfg)
         struct failure f;
         char name[32];
         bool absent, new_server = false;
-        int dir = runtime_dir(&f);
+        int dir = rundir_open(&f);
         if (dir < 0)
                 fail("squashfs", errno, "%s", f.what);
         server_name(r->fd, name, sizeof(name));

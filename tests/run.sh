@@ -4,7 +4,8 @@
 # Builds qrun, compiles the unit tests (with ASan and UBSan; the allocator's
 # with UBSan alone, as ASan would replace it), builds a busybox rootfs with
 # the qtest and escape probes, then runs everything under prove (TAP): unit,
-# integration, security (escape attempts) and reliability (load, faults).
+# integration, security (escape attempts), reliability (load, faults) and hpc
+# (a real Slurm on localhost, MPI through qrun: tests/hpc/slurm.sh).
 # Then it runs the integration, security and reliability tests a
 # second time against build/asan/qrun, qrun built with ASan and UBSan
 # (build.sh --sanitize). --quick skips that second pass and the fuzz smoke.
@@ -17,16 +18,16 @@ quick=
 for arg in "$@"; do
         case $arg in
         --quick) quick=1 ;;
-        -h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "tests/run.sh: unknown option $arg" >&2; exit 2 ;;
         esac
 done
 
 # ---- dependencies: tools/deps.sh lists them ----
 if [ -n "$quick" ]; then
-        tools/deps.sh --who tests/run.sh test
+        tools/deps.sh --who tests/run.sh test hpc
 else
-        tools/deps.sh --who tests/run.sh test fuzz
+        tools/deps.sh --who tests/run.sh test hpc fuzz
 fi
 
 if [ -n "$quick" ]; then ./build.sh --werror; else ./build.sh --werror --sanitize; fi
@@ -75,7 +76,8 @@ tools/check-style.sh
 [ -n "$quick" ] || FUZZ_OUT=build/fuzz-smoke tests/fuzz/run.sh "${QRUN_FUZZ_SECONDS:-10}"
 
 suites=(tests/integration/*.t tests/security/*.t tests/reliability/*.t)
-prove --exec '' build/tests/*.t "${suites[@]}"
+# tests/hpc: a real Slurm and MPI, once (the sanitized pass adds nothing there)
+prove --exec '' build/tests/*.t "${suites[@]}" tests/hpc/*.t
 [ -n "$quick" ] && exit 0
 
 # ---- the same suites against qrun built with ASan and UBSan ----

@@ -8,6 +8,9 @@
 #                  bwrap (comparisons), umoci, skopeo, a registry (import), what
 #                  builds the Debian image (tests/helper/debian-image.sh) and
 #                  makes SquashFS files
+#   hpc            tests/hpc and bench/mpi.sh: Slurm (slurmctld, slurmd, the
+#                  client, spank.h), munge, Open MPI (mpicc builds the probe
+#                  of the MPI rootfs), and what builds that rootfs
 #   fuzz           tests/fuzz/run.sh: build's, and clang with libFuzzer
 #   bench          bench/*.sh: build's, and hyperfine and the report tools
 #   bench-compare  bench/compare.sh: bench's, and the other launchers
@@ -25,7 +28,7 @@ if [ "${1:-}" = --who ]; then
         who=$2
         shift 2
 fi
-[ $# -gt 0 ] || { sed -n '2,21s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,24s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 packages=()
 add() { # PURPOSE: its packages, after those of what it builds on
         case $1 in
@@ -44,6 +47,11 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 # builds the Debian image; images.t makes SquashFS files
                 packages+=(umoci skopeo docker-registry squashfs-tools zstd xz-utils debootstrap curl)
                 ;;
+        hpc)
+                add build
+                packages+=(slurmctld slurmd slurm-client libslurm-dev munge openmpi-bin libopenmpi-dev
+                        debootstrap curl)
+                ;;
         fuzz)
                 add build
                 packages+=(clang libclang-rt-14-dev)
@@ -60,8 +68,8 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 add bench
                 packages+=(debootstrap umoci skopeo curl time zstd squashfs-tools linux-perf strace isal)
                 ;;
-        -h | --help) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
-        *) echo "deps.sh: unknown purpose $1 (build, test, fuzz, bench, bench-compare, bench-import)" >&2; exit 2 ;;
+        -h | --help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) echo "deps.sh: unknown purpose $1 (build, test, hpc, fuzz, bench, bench-compare, bench-import)" >&2; exit 2 ;;
         esac
 }
 for purpose in "$@"; do

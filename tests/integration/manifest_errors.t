@@ -151,6 +151,26 @@ check "relative command path" 'bad.ini:4: [process] command: "bin/sh" must be an
 [process]
 command = bin/sh
 EOF2
+check "keep_fds below 3" 'bad.ini:4: [process] keep_fds: 2: 0, 1 and 2 are always kept; name descriptors from 3 up' <<'EOF2'
+[process]
+keep_fds = 2
+EOF2
+check "keep_fds not a number" 'bad.ini:4: [process] keep_fds: expected a number, got "x"' <<'EOF2'
+[process]
+keep_fds = 3 x
+EOF2
+check "keep_fds not open" 'bad.ini:4: [process] keep_fds: descriptor 37: not open (nothing was passed there)' <<'EOF2'
+[process]
+keep_fds = 37
+EOF2
+check "bad env_preset" 'bad.ini:4: [process] env_preset: expected none or hpc, got "mpi"' <<'EOF2'
+[process]
+env_preset = mpi
+EOF2
+check "join key with a blank" 'bad.ini:4: [namespaces] join: expected a key without blanks or control characters, got "a b"' <<'EOF2'
+[namespaces]
+join = a b
+EOF2
 check "several problems reported together" 'bad.ini:4: [limits] nofile: expected a number, got "many"
 bad.ini:5: [limits] nproc: expected a number, got "-1"
 bad.ini:6: unknown section [limts] (did you mean [limits]?)' <<'EOF2'

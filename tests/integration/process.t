@@ -90,6 +90,31 @@ run_qrun "$T/m.ini" -- /bin/qtest fds
 exec 5<&- 7>&- 9<&-
 is "$OUT" "fds=0,1,2" "inherited descriptors are closed"
 
+# keep_fds: named descriptors pass, the others still do not; directories never
+exec 5<"$T/m.ini" 7>"$T/fd7"
+run_qrun -s process.keep_fds=7 "$T/m.ini" -- /bin/qtest fds
+is "$OUT" "fds=0,1,2,7" "keep_fds = 7: descriptor 7 passes, 5 does not"
+exec 9<"$ROOTFS"
+run_qrun -s process.keep_fds=9 "$T/m.ini" -- /bin/qtest fds
+is "$RC:$ERR" "125:--set: [process] keep_fds: descriptor 9 is a directory, which would lead out of the rootfs" \
+        "keep_fds refuses a directory"
+exec 9<&-
+
+# PMI_FD (srun --mpi=pmi2, hydra): its descriptor passes with the variable
+# when the environment keeps it (env_preset = hpc keeps PMI_*)
+PMI_FD=5 PMI_RANK=0 SLURM_JOB_ID=42 UCX_TLS=sm OTHER_VAR=x run_qrun -s process.env_preset=hpc "$T/m.ini" -- /bin/qtest fds
+is "$OUT" "fds=0,1,2,5" "PMI_FD's descriptor reaches the command"
+PMI_FD=5 PMI_RANK=0 SLURM_JOB_ID=42 UCX_TLS=sm OTHER_VAR=x as_user env HOME=/h "$QRUN" -s process.env_preset=hpc "$T/m.ini" -- /bin/env >"$T/out" 2>&1 </dev/null
+is "$(sort "$T/out" | tr '\n' ' ')" "HOME=/h PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PMI_FD=5 PMI_RANK=0 SLURM_JOB_ID=42 UCX_TLS=sm " \
+        "env_preset = hpc keeps HOME, SLURM_*, PMI_*, UCX_*, and nothing else"
+as_user env -u HOME "$QRUN" -s process.env_preset=hpc "$T/m.ini" -- /bin/env >"$T/out" 2>&1 </dev/null
+like "$(cat "$T/out")" "^HOME=/$" "env_preset = hpc without HOME sets HOME=/ (PMIx crashes on an image without the user's passwd entry otherwise)"
+PMI_FD=5 run_qrun "$T/m.ini" -- /bin/qtest fds
+is "$OUT" "fds=0,1,2" "without the variable in the environment, PMI_FD's descriptor does not pass"
+PMI_FD=8 run_qrun -s process.env_preset=hpc "$T/m.ini" -- /bin/qtest fds
+is "$RC:$ERR" "125:environment: PMI_FD 8: not open (nothing was passed there)" "PMI_FD naming a closed descriptor is an error"
+exec 5<&- 7>&-
+
 # session: without a terminal on stdin the command leads a new session; with
 # one (and a filter that refuses TIOCSTI) it keeps the caller's terminal in a
 # process group of its own, the terminal's foreground group

@@ -1,0 +1,98 @@
+#!/bin/bash
+# MPI under qrun --join against bare, side by side on a real Slurm (the one
+# tests/hpc/slurm.sh starts on localhost): bench/mpi.sh [ROUNDS] [STARTS]
+#
+# In ROUNDS alternating rounds (default 5), srun -n2 --mpi=pmix runs
+# mpi_probe (tests/hpc/mpi_probe.c) bare (built with the host's mpicc, Open
+# MPI 4.1 as in the image) and under qrun --join in the MPI rootfs
+# (tests/helper/mpi-image.sh): an 8-byte ping-pong (latency, 2000 round
+# trips) and a 4 MiB one (bandwidth, 50 round trips); each run reports the
+# median of its 5 inner rounds, and the table shows the median over ROUNDS.
+# Then hyperfine times the start of a step, srun -n2 /bin/true against srun
+# -n2 qrun --join m.ini -- /bin/true, STARTS runs each (default 20), in
+# alternating rounds. Targets: latency and bandwidth within 5% of bare, and
+# qrun adding at most 2 ms to the step start. Writes
+# bench/results/70-mpi.md. Needs root (Slurm's daemons); runs every srun as
+# the bench user.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+rounds=${1:-5}
+starts=${2:-20}
+deps hpc bench
+export QRUN_TEST_USER=$BENCH_USER
+make_workdir
+. "$REPO/tests/lib.sh" >/dev/null
+. "$REPO/tests/hpc/slurm.sh"
+[ "$(id -u)" -eq 0 ] || { echo "bench/mpi.sh: needs root (Slurm's daemons)" >&2; exit 1; }
+as_bench_user true
+img=$("$REPO/tests/helper/mpi-image.sh")
+slurm_start >"$WORK/why" || { echo "bench/mpi.sh: $(cat "$WORK/why")" >&2; exit 1; }
+trap 'slurm_stop; rm -rf "$WORK" "$T"' EXIT
+cp "$REPO/build/qrun" "$WORK/qrun"
+mpicc -O2 -o "$WORK/mpi_probe" "$REPO/tests/hpc/mpi_probe.c"
+printf '[rootfs]\npath = %s/rootfs\n[process]\ncommand = mpi_probe\n' "$img" >"$WORK/m.ini"
+chmod -R a+rX "$WORK"
+q="$WORK/qrun --join $WORK/m.ini --"
+
+# pingpong WHO BYTES N: one run's microseconds per message
+pingpong() {
+        local cmd=$WORK/mpi_probe
+        [ "$1" = qrun ] && cmd="$q mpi_probe"
+        as_bench_user srun -n2 --mpi=pmix $cmd pingpong "$2" "$3" | awk '$3 == "ok" {print $4}'
+}
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+declare -A lat bw
+for r in $(seq "$rounds"); do
+        order=(bare qrun)
+        [ $((r % 2)) -eq 0 ] && order=(qrun bare)
+        for who in "${order[@]}"; do
+                lat[$who]+="$(pingpong "$who" 8 2000) "
+                bw[$who]+="$(pingpong "$who" 4194304 50) "
+        done
+done
+us() { printf '%s\n' ${1} | median; }
+lat_bare=$(us "${lat[bare]}") lat_qrun=$(us "${lat[qrun]}")
+mbs() { awk -v us="$1" 'BEGIN {printf "%.0f", 4194304 / us}'; } # bytes per us = MB/s
+bw_bare=$(us "${bw[bare]}") bw_qrun=$(us "${bw[qrun]}")
+
+declare -A cmds files
+cmds[bare]="srun -n2 /bin/true"
+cmds[qrun]="srun -n2 $q /bin/true"
+export SLURM_CONF
+alternating_rounds 2 "$((starts / 2))" 2 bare qrun
+start_table=$(python3 "$BENCH_DIR/stats.py" bare "bare=${files[bare]}" "qrun=${files[qrun]}")
+start_bare=$(median_of bare "$start_table") start_qrun=$(median_of qrun "$start_table")
+
+out=$REPO/bench/results/70-mpi.md
+lat_ratio=$(awk -v a="$lat_qrun" -v b="$lat_bare" 'BEGIN {printf "%.3f", a / b}')
+bw_ratio=$(awk -v a="$bw_bare" -v b="$bw_qrun" 'BEGIN {printf "%.3f", a / b}')
+start_diff=$(awk -v a="$start_qrun" -v b="$start_bare" 'BEGIN {printf "%.2f", a - b}')
+{
+        echo "## MPI under qrun --join against bare, on a real Slurm"
+        echo
+        echo "Written by \`bench/mpi.sh $rounds $starts\`: Slurm 22.05 on localhost (tests/hpc/slurm.sh),"
+        echo "2 ranks, \`srun --mpi=pmix\`, Open MPI 4.1 (vader, CMA), as an unprivileged user; qrun runs"
+        echo "\`mpi_probe\` from the MPI rootfs (tests/helper/mpi-image.sh) in join mode."
+        echo
+        machine_summary
+        echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: compare rounds, not single runs)"
+        echo
+        echo "| measure | bare | qrun --join | qrun / bare |"
+        echo "|---|---:|---:|---:|"
+        echo "| 8 B ping-pong latency (median of $rounds runs) | $lat_bare µs | $lat_qrun µs | $lat_ratio |"
+        echo "| 4 MiB ping-pong bandwidth (median of $rounds runs) | $(mbs "$bw_bare") MB/s | $(mbs "$bw_qrun") MB/s | $(awk -v r="$bw_ratio" 'BEGIN {printf "%.3f", 1 / r}') |"
+        echo "| \`srun -n2\` step start, /bin/true ($starts runs) | $start_bare ms | $start_qrun ms | +$start_diff ms |"
+        echo
+        echo "| target | measured | verdict |"
+        echo "|---|---|---|"
+        echo "| latency within 5% of bare | ×$lat_ratio | $(verdict "$lat_ratio <= 1.05") |"
+        echo "| bandwidth within 5% of bare | ×$(awk -v r="$bw_ratio" 'BEGIN {printf "%.3f", 1 / r}') | $(verdict "$bw_ratio <= 1.05") |"
+        echo "| qrun adds ≤ 2 ms to a step's start | +$start_diff ms | $(verdict "$start_diff <= 2") |"
+        echo
+        echo "Each run: \`mpi_probe pingpong BYTES N\` bare, \`qrun --join m.ini -- mpi_probe ...\`"
+        echo "under qrun; raw microseconds per message: latency bare ${lat[bare]}/ qrun ${lat[qrun]};"
+        echo "4 MiB bare ${bw[bare]}/ qrun ${bw[qrun]}."
+        echo
+        echo "$start_table"
+} >"$out"
+cat "$out"

@@ -1,0 +1,42 @@
+/* Join mode ([namespaces] join = KEY, --join[=KEY]): every launch on a node
+ * with the same key shares one user namespace, one mount namespace (one tree:
+ * one rootfs, one /dev/shm) and the ipc (and uts, net) namespace, and no
+ * launch has a pid namespace of its own: MPI ranks see each other, share
+ * memory and attach to each other's memory (CMA) as they do without qrun.
+ *
+ * No daemon: the first launch of a key starts a holder, a detached process
+ * that creates the namespaces, builds the tree, and hands each launch that
+ * connects to it descriptors of them over a socket in the user's runtime
+ * directory (rundir.h); launches then setns() into them. The holder counts
+ * the launches connected to it and ends, removing its socket and lock, when
+ * the last one has gone: the namespaces go with the last process in them. A
+ * lock on the key orders the launches that find no holder, and a holder that
+ * is ending (the SquashFS servers' election, squashfs.c). */
+#ifndef QRUN_JOIN_H
+#define QRUN_JOIN_H
+
+#include "diag.h"
+
+struct config;
+
+/* Resolve step: the key ("auto": SLURM_JOB_ID.SLURM_STEP_ID, else
+ * PMIX_NAMESPACE, else OMPI_MCA_ess_base_jobid); no pid namespace; the hpc
+ * environment preset unless env_preset says otherwise. mounts_resolve()
+ * then implies mount mode, dev = minimal and PMIx's directories. */
+bool join_resolve(struct config *cfg, struct diag *d);
+
+/* Check step: what cannot be shared yet (a SquashFS image's mount belongs to
+ * a launch's connection to its server). */
+bool join_check(const struct config *cfg, struct diag *d);
+
+/* In the monitor, instead of creating the namespaces: finds the key's holder
+ * or starts one, refuses a holder whose rootfs, ids, namespaces or mounts
+ * differ from this launch's, and enters its user, ipc, uts and net
+ * namespaces. Stays connected to the holder until it exits. */
+void join_start(const struct config *cfg);
+
+/* In the container's first process, instead of mounts_enter(): the holder's
+ * mount namespace and root. */
+void join_enter(const struct config *cfg);
+
+#endif

@@ -1,0 +1,127 @@
+#!/bin/bash
+# Join mode ([namespaces] join, --join): launches of one key share one user,
+# mount and ipc namespace through a holder process, which ends with the last
+# of them and leaves nothing behind.
+. "$(dirname "$0")/../lib.sh"
+
+mkdir -p "$T/shared"
+chmod 777 "$T/shared"
+manifest "$T/m.ini" <<EOF
+[process]
+command = /bin/qtest
+[mounts]
+bind = $T/shared:/home
+EOF
+uid=$(as_user id -u)
+rundir=/tmp/qrun-$uid
+holders() { test_pgrep -x qrun-join; }
+join_files() { ls "$rundir" 2>/dev/null | grep '^join-'; }
+# A holder killed by a signal (as a job's end kills its cgroup) cannot remove
+# its files; the next launch of its key reuses them. Start from none.
+wait_while holders && [ "$(id -u)" -eq 0 ] && rm -f "$rundir"/join-*
+
+# wait_file NAME: a rank's command waits for /home/NAME (made from outside)
+wait_file() { echo "while [ ! -e /home/$1 ]; do sleep 0.05; done"; }
+
+# ---- one launch ----
+run_qrun --join=one "$T/m.ini" -- /bin/sh -c 'id -u; ls -d /dev/shm; test -e /proc/self && echo proc; exit 0'
+is "$RC:$OUT" "0:$uid
+/dev/shm" "--join=KEY runs the command, with /dev/shm and no pid namespace /proc"
+wait_while holders
+ok $? "the holder ends with the last launch"
+is "$(join_files)" "" "and removes its socket and lock"
+
+# ---- two ranks: one ipc namespace, one /dev/shm, each other's pids ----
+key=0x71726a$((RANDOM % 90 + 10))
+user_command "$QRUN" --join=two "$T/m.ini" -- /bin/sh -c \
+        "/bin/qtest msgq $key create && echo data >/dev/shm/seg && echo \$\$ >/home/pid1 && $(wait_file done)"
+"${CMD[@]}" >"$T/rank1.out" 2>&1 </dev/null &
+rank1=$!
+wait_until test -s "$T/shared/pid1"
+run_qrun --join=two "$T/m.ini" -- /bin/sh -c "/bin/qtest msgq $key; cat /dev/shm/seg; kill -0 \$(cat /home/pid1) && echo sees-rank1"
+is "$OUT" "msgq=ok
+data
+sees-rank1" "a second rank shares the ipc namespace, /dev/shm, and sees (may signal) the first"
+run_qrun "$T/m.ini" -- /bin/sh -c "/bin/qtest msgq $key; ls /dev/shm"
+is "$OUT" "msgq=ENOENT" "a launch without join shares nothing of them"
+is "$(holders | grep -c .)" 1 "one holder while rank 1 runs"
+touch "$T/shared/done"
+wait "$rank1"
+is "$?" 0 "rank 1 exits 0"
+wait_while holders
+ok $? "the holder ends once both ranks have"
+rm -f "$T/shared/done"
+run_qrun --join=two "$T/m.ini" -- /bin/sh -c "/bin/qtest msgq $key; ls /dev/shm"
+is "$OUT" "msgq=ENOENT" "a rank after everyone left gets fresh namespaces, not an error nor the old ones"
+
+# ---- 32 concurrent joiners: one election, one set of namespaces ----
+pids=()
+for i in $(seq 32); do
+        user_command "$QRUN" --join=many "$T/m.ini" -- /bin/sh -c "touch /home/up.$i; $(wait_file go32)"
+        "${CMD[@]}" >"$T/many.$i" 2>&1 </dev/null &
+        pids+=($!)
+done
+all_up() { [ "$(ls "$T/shared" | grep -c '^up\.')" -eq 32 ]; }
+for try in 1 2 3 4 5 6; do wait_until all_up && break; done # 32 launches on a loaded machine
+all_up
+ok $? "32 ranks started at once all run"
+is "$(holders | grep -c .)" 1 "they share one holder"
+userns=$(for p in $(test_pgrep -x sh); do readlink "/proc/$p/ns/user"; done | sort -u)
+is "$(printf '%s\n' "$userns" | grep -c .)" 1 "and one user namespace"
+touch "$T/shared/go32"
+failed=0
+for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+is "$failed" 0 "all 32 exit 0"
+wait_while holders
+ok $? "no holder is left"
+is "$(join_files)" "" "no socket or lock is left"
+is "$(test_processes)" "" "no process of the test user is left"
+
+# ---- the key from the environment ----
+user_command env SLURM_JOB_ID=77 SLURM_STEP_ID=3 "$QRUN" --join "$T/m.ini" -- /bin/sh -c "$(wait_file go-env)"
+"${CMD[@]}" >"$T/env.out" 2>&1 </dev/null &
+rank=$!
+wait_until test_pgrep -f '^qrun-join slurm-77.3'
+ok $? "--join alone takes its key from SLURM_JOB_ID.SLURM_STEP_ID"
+touch "$T/shared/go-env"
+wait "$rank"
+run_qrun --join "$T/m.ini" -- /bin/true
+is "$RC:$ERR" '125:--set: [namespaces] join: auto: none of SLURM_JOB_ID and SLURM_STEP_ID, PMIX_NAMESPACE or OMPI_MCA_ess_base_jobid is set: give a key (--join=KEY)' \
+        "--join without a job in the environment says what it looked for"
+SLURM_JOB_ID=1 SLURM_STEP_ID=0 SLURM_NTASKS=2 OMPI_COMM_WORLD_RANK=0 UCX_TLS=sm QT_OTHER=1 run_qrun --join "$T/m.ini" -- /bin/sh -c 'env | sort | grep -Ev "^(PATH|PWD|SHLVL|HOME)="'
+is "$OUT" "OMPI_COMM_WORLD_RANK=0
+SLURM_JOB_ID=1
+SLURM_NTASKS=2
+SLURM_STEP_ID=0
+UCX_TLS=sm" "join mode keeps the hpc environment preset"
+
+# ---- settings that cannot be shared ----
+manifest "$T/other.ini" <<EOF
+[rootfs]
+path = $T/shared
+[process]
+command = /bin/true
+EOF
+user_command "$QRUN" --join=refuse "$T/m.ini" -- /bin/sh -c "$(wait_file go-refuse)"
+"${CMD[@]}" >"$T/refuse.out" 2>&1 </dev/null &
+rank=$!
+wait_until test_pgrep -f '^qrun-join refuse'
+run_qrun --join=refuse "$T/other.ini"
+is "$RC:$ERR" '125:qrun: join: the launches already joined as "refuse" use another rootfs: launches of one key must share their rootfs, [user], [namespaces] and mounts' \
+        "another rootfs under the same key is refused"
+run_qrun --join=refuse -s user.uid=0 "$T/m.ini" -- /bin/true
+like "$RC:$ERR" '^125:.*use another \[user\] uid or gid' "another uid under the same key is refused"
+touch "$T/shared/go-refuse"
+wait "$rank"
+is "$?" 0 "the first rank is unaffected"
+run_qrun --join=x -s namespaces.pid=true "$T/m.ini" -- /bin/true
+is "$RC:$ERR" "125:--set: [namespaces] pid: join mode gives the ranks no pid namespace of their own (MPI ranks must see each other's pids for shared memory and cross-memory attach): remove pid = true" \
+        "join with pid = true is refused, saying why"
+run_qrun --join=x -s mounts.proc=true "$T/m.ini" -- /bin/true
+like "$RC:$ERR" '^125:.*\[mounts\] proc: join mode has no pid namespace' "join with proc = true is refused"
+run_qrun --join=x -s mounts.dev=none "$T/m.ini" -- /bin/true
+like "$RC:$ERR" '^125:.*\[mounts\] dev: join mode gives the ranks a shared /dev/shm' "join with dev = none is refused"
+wait_while holders
+is "$(test_processes)" "" "nothing of the test user is left"
+
+done_testing
