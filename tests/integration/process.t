@@ -104,10 +104,10 @@ exec 9<&-
 # when the environment keeps it (env_preset = hpc keeps PMI_*)
 PMI_FD=5 PMI_RANK=0 SLURM_JOB_ID=42 UCX_TLS=sm OTHER_VAR=x run_qrun -s process.env_preset=hpc "$T/m.ini" -- /bin/qtest fds
 is "$OUT" "fds=0,1,2,5" "PMI_FD's descriptor reaches the command"
-PMI_FD=5 PMI_RANK=0 SLURM_JOB_ID=42 UCX_TLS=sm OTHER_VAR=x as_user env HOME=/h "$QRUN" -s process.env_preset=hpc "$T/m.ini" -- /bin/env >"$T/out" 2>&1 </dev/null
+PMI_FD=5 PMI_RANK=0 SLURM_JOB_ID=42 UCX_TLS=sm OTHER_VAR=x as_user env HOME=/h "$QRUN" -s process.env_preset=hpc -s process.env_defaults=false "$T/m.ini" -- /bin/env >"$T/out" 2>&1 </dev/null
 is "$(sort "$T/out" | tr '\n' ' ')" "HOME=/h PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PMI_FD=5 PMI_RANK=0 SLURM_JOB_ID=42 UCX_TLS=sm " \
         "env_preset = hpc keeps HOME, SLURM_*, PMI_*, UCX_*, and nothing else"
-as_user env -u HOME "$QRUN" -s process.env_preset=hpc "$T/m.ini" -- /bin/env >"$T/out" 2>&1 </dev/null
+as_user env -u HOME "$QRUN" -s process.env_preset=hpc -s process.env_defaults=false "$T/m.ini" -- /bin/env >"$T/out" 2>&1 </dev/null
 like "$(cat "$T/out")" "^HOME=/$" "env_preset = hpc without HOME sets HOME=/ (PMIx crashes on an image without the user's passwd entry otherwise)"
 PMI_FD=5 run_qrun "$T/m.ini" -- /bin/qtest fds
 is "$OUT" "fds=0,1,2" "without the variable in the environment, PMI_FD's descriptor does not pass"
