@@ -13,8 +13,10 @@
  *        pid/ipc/uts (and net if asked), write the id maps, bring up loopback;
  *        a SquashFS rootfs's FUSE server starts between the user namespace
  *        and the others
- *     4. fork the container's first process, then forward signals, enforce the
- *        timeout and turn its end into qrun's exit status
+ *     4. decide whether the command keeps the caller's terminal, fork the
+ *        container's first process, then forward signals, relay job control,
+ *        enforce the timeout, give the terminal back and turn the container's
+ *        end into qrun's exit status
  *   container's first process: pid 1 when there is a pid namespace
  *     5. die with the monitor, chroot into the rootfs (or, with [mounts], create
  *        a mount namespace, build the tree and pivot_root into it), change to
@@ -22,7 +24,8 @@
  *     6. with a pid namespace: become the minimal init and start the command;
  *        without one: become the command
  *   command
- *     7. new session, rlimits, umask, capabilities, no_new_privs, descriptors,
+ *     7. a new session (or, keeping the caller's terminal, the terminal's
+ *        foreground process group), rlimits, umask, capabilities, no_new_privs, descriptors,
  *        the caller's signal mask, Landlock ([landlock]), the seccomp filter
  *        (compiled when qrun was built), exec
  *
@@ -75,7 +78,7 @@ static void run_command(void *arg)
 {
         const struct config *cfg = arg;
         uint64_t started = step_start();
-        process_new_session();
+        terminal_enter(&cfg->terminal); /* a new session, or the terminal's foreground group */
         limits_apply(&cfg->limits);
         process_apply_umask(&cfg->process);
         userns_drop_capabilities(&cfg->user); /* needs CAP_SETPCAP: before no_new_privs */
@@ -84,7 +87,8 @@ static void run_command(void *arg)
         process_keep_fds(&cfg->process); /* keep_fds and PMI_FD */
         signals_restore();
         verbose_step("command", started,
-                     "new session, limits, umask, capabilities, no_new_privs, descriptors");
+                     "session or terminal, limits, umask, capabilities, no_new_privs, "
+                     "descriptors");
         landlock_apply(&cfg->landlock); /* needs no_new_privs */
         seccomp_attach(&cfg->seccomp);  /* last: after no_new_privs, right before exec */
         process_exec(&cfg->process);
@@ -105,7 +109,7 @@ _Noreturn static void container_main(struct config *cfg)
         userns_prepare_fakeroot(&cfg->user); /* needs the root entered */
         namespaces_set_hostname(&cfg->ns, cfg->process.hostname);
         if (cfg->ns.pid)
-                init_run(run_command, cfg);
+                init_run(run_command, cfg, &cfg->terminal);
         run_command(cfg);
         _exit(EXIT_QRUN_FAILED); /* not reached */
 }
@@ -149,6 +153,8 @@ int main(int argc, char **argv)
                      cfg.ns.uts ? " + uts" : "", cfg.ns.net ? " + net" : "");
         namespaces_setup_network(&cfg.ns);
 
+        /* Keep the caller's terminal only under a filter that refuses TIOCSTI. */
+        terminal_prepare(&cfg.terminal, seccomp_refuses_terminal_injection(&cfg.seccomp));
         step = step_start();
         if (fail_pipe_open() < 0)
                 fail("setup", errno, "unable to create the error pipe");
@@ -160,7 +166,7 @@ int main(int argc, char **argv)
         fail_pipe_parent_side();
         verbose_step("fork", step, "container process %d", (int)child);
 
-        int status = monitor_run(child, cfg.ns.pid, cfg.limits.timeout_ms);
+        int status = monitor_run(child, cfg.ns.pid, cfg.limits.timeout_ms, &cfg.terminal);
         squashfs_stop();
         verbose_step("total", started, "exit status %d", status);
         return status;

@@ -15,6 +15,8 @@ void config_init(struct config *cfg)
         cfg->ns = (struct ns_config){.pid = true, .ipc = true, .uts = true, .net = false};
         cfg->process.cwd = xstrdup("/");
         cfg->process.pmi_fd = -1;
+        cfg->process.env_defaults = true;
+        cfg->user.passwd = true;
         cfg->seccomp.profile = xstrdup("default");
         cfg->landlock.required = true;
 }
@@ -28,8 +30,9 @@ bool config_resolve(struct config *cfg, struct diag *d)
         /* Before the environment (HOME) and the cwd check (workdir). */
         ok = mounts_resolve(cfg, d) && ok;
         ok = process_build_argv(cfg, d) && ok;
-        process_build_environment(&cfg->process,
-                                  cfg->mounts.enabled && cfg->mounts.home ? getenv("HOME") : NULL);
+        bool home_bound = cfg->mounts.enabled && cfg->mounts.home;
+        userns_resolve_identity(&cfg->user, home_bound);
+        process_build_environment(&cfg->process, &cfg->user, home_bound);
         ok = seccomp_resolve(&cfg->seccomp, cfg->user.fakeroot, cfg->manifest_path, d) && ok;
         return ok;
 }
@@ -42,6 +45,7 @@ bool config_check(const struct config *cfg, struct diag *d)
         ok = process_check_fds(cfg, d) && ok;
         ok = landlock_check(cfg, d) && ok;
         ok = join_check(cfg, d) && ok;
+        userns_check_identity(cfg, d); /* a warning, not a problem */
         return ok;
 }
 
@@ -53,6 +57,9 @@ void config_free(struct config *cfg)
         if (cfg->rootfs.fd >= 0)
                 close(cfg->rootfs.fd);
         process_config_free(&cfg->process);
+        free(cfg->user.name);
+        free(cfg->user.home);
+        free(cfg->user.group);
         seccomp_config_free(&cfg->seccomp);
         mounts_config_free(&cfg->mounts);
         landlock_config_free(&cfg->landlock);

@@ -10,6 +10,7 @@
 #include "resource_limits.h"
 #include "rootfs.h"
 #include "seccomp.h"
+#include "terminal.h"
 #include "userns.h"
 
 struct config {
@@ -24,6 +25,7 @@ struct config {
         struct limits_config limits;
         struct seccomp_config seccomp;
         struct landlock_config landlock;
+        struct terminal terminal; /* not from the manifest: decided at launch */
 };
 
 /* The defaults, before the manifest is read. */

@@ -2,6 +2,7 @@
 #include "init.h"
 #include "common.h"
 #include "fail.h"
+#include "terminal.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +20,12 @@
  * signal, which is not one a user would forward. */
 #define SIG_TERMINATE_ALL (SIGRTMIN + 1)
 
+/* With the terminal kept, the monitor turns SIGCONT into this, queued with a
+ * value: 1 when qrun's group holds the terminal (fg: the command gets it), 0
+ * when not (bg). Pid 1 cannot tell: the caller's groups are not visible in
+ * its pid namespace. */
+#define SIG_RESUME (SIGRTMIN + 2)
+
 static sigset_t caller_mask; /* restored for the command */
 static sigset_t waited;      /* what the monitor and init wait for */
 
@@ -33,6 +40,7 @@ void signals_block(void)
                 sigaddset(&waited, forwarded[i]);
         sigaddset(&waited, SIGCHLD);
         sigaddset(&waited, SIG_TERMINATE_ALL);
+        sigaddset(&waited, SIG_RESUME);
         /* Blocked signals stay pending (even for pid 1 of a pid namespace, which
          * would otherwise ignore them) until sigwaitinfo() collects them. */
         sigprocmask(SIG_BLOCK, &waited, &caller_mask);
@@ -97,21 +105,24 @@ static pid_t spawn_command(void (*run)(void *), void *arg)
         return pid;
 }
 
-/* Reaps every exited process; returns true once the command is among them. */
-static bool reap(pid_t command, int *command_status)
+/* Reaps every exited process; returns true once the command is among them.
+ * With job control, a stop of the command sets *stopped. */
+static bool reap(pid_t command, int *command_status, bool job_control, bool *stopped)
 {
         bool command_done = false;
         int status;
         pid_t pid;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-                if (pid == command) {
+        while ((pid = waitpid(-1, &status, WNOHANG | (job_control ? WUNTRACED : 0))) > 0)
+                if (pid == command && WIFSTOPPED(status)) {
+                        *stopped = true;
+                } else if (pid == command) {
                         *command_status = status;
                         command_done = true;
                 }
         return command_done;
 }
 
-void init_run(void (*run)(void *), void *arg)
+void init_run(void (*run)(void *), void *arg, const struct terminal *t)
 {
         uint64_t started = step_start();
         /* Nothing left here for the command to take over: no core, no ptrace. */
@@ -122,11 +133,19 @@ void init_run(void (*run)(void *), void *arg)
                 siginfo_t info;
                 int sig = sigwaitinfo(&waited, &info);
                 int status;
+                bool stopped = false;
                 if (sig == SIGCHLD) {
-                        if (reap(command, &status))
+                        if (reap(command, &status, t->kept, &stopped))
                                 _exit(status_to_exit_code(status)); /* the kernel ends the rest */
+                        if (stopped)
+                                terminal_tell_stopped(); /* the monitor decides */
                 } else if (sig == SIG_TERMINATE_ALL) {
                         kill(-1, SIGTERM);
+                } else if (sig == SIG_RESUME) {
+                        if (info.si_pid == 0) /* the monitor's: sent from outside */
+                                terminal_resume(command, info.si_value.sival_int != 0);
+                } else if (sig == SIGCONT && t->kept) {
+                        /* The monitor's SIG_RESUME says whether in the foreground. */
                 } else if (sig > 0) {
                         kill(command, sig);
                 }
@@ -170,7 +189,7 @@ static void escalate_timeout(struct timeout_state *t, pid_t child, bool child_is
 }
 
 /* Waits for the next signal, or until the deadline; returns 0 on the deadline. */
-static int wait_signal(const struct timeout_state *t)
+static int wait_signal(const struct timeout_state *t, siginfo_t *info)
 {
         for (;;) {
                 struct timespec ts, *tsp = NULL;
@@ -183,8 +202,7 @@ static int wait_signal(const struct timeout_state *t)
                                                (long)(left % 1000000) * 1000};
                         tsp = &ts;
                 }
-                siginfo_t info;
-                int sig = sigtimedwait(&waited, &info, tsp);
+                int sig = sigtimedwait(&waited, info, tsp);
                 if (sig > 0)
                         return sig;
                 if (errno == EAGAIN)
@@ -192,23 +210,75 @@ static int wait_signal(const struct timeout_state *t)
         }
 }
 
-int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms)
+/* SIGCONT with the terminal kept: continue the command in the foreground when
+ * the caller's shell gave qrun's group the terminal (fg), else in the
+ * background (bg, or kill -CONT). */
+static void resume_container(pid_t child, bool child_is_init)
+{
+        bool foreground = terminal_is_foreground();
+        if (!child_is_init) {
+                terminal_resume(child, foreground);
+                return;
+        }
+        if (sigqueue(child, SIG_RESUME, (union sigval){.sival_int = foreground}) < 0)
+                warn("terminal", errno, "sigqueue to the container's init");
+}
+
+/* The command stopped (Ctrl-Z, or SIGTTIN reading the terminal in the
+ * background): when qrun's group holds the terminal (fg without SIGCONT, as
+ * shells do for a running job), the command gets it and goes on; otherwise
+ * qrun's group stops, as Ctrl-Z would stop it, so that the caller's shell sees
+ * its job stop; when the kernel will not stop qrun's group (orphaned: nothing
+ * above qrun does job control), the command goes on in the background. */
+static void job_stopped(pid_t child, bool child_is_init)
+{
+        if (terminal_is_foreground())
+                resume_container(child, child_is_init);
+        else if (terminal_stop_own_group())
+                return; /* continued: the pending SIGCONT continues the command */
+        else if (child_is_init)
+                sigqueue(child, SIG_RESUME, (union sigval){.sival_int = 0});
+        else
+                terminal_resume(child, false);
+}
+
+/* A SIGCHLD that says the command stopped: the child itself (no pid 1), or pid
+ * 1's kill(0, SIGCHLD): SI_USER, not a state change, and from pid 1 (the
+ * kernel gives the sender's pid as the sender sees it: 1). */
+static bool command_stopped(const siginfo_t *info, bool child_is_init, int status,
+                            bool child_changed)
+{
+        if (child_changed)
+                return WIFSTOPPED(status);
+        return child_is_init && info->si_code == SI_USER && info->si_pid == 1;
+}
+
+int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms, const struct terminal *term)
 {
         struct timeout_state t = {0, 0, timeout_ms};
         if (timeout_ms)
                 t.deadline_us = now_us() + timeout_ms * 1000;
         int status = 0;
         for (;;) {
-                int sig = wait_signal(&t);
+                siginfo_t info;
+                int sig = wait_signal(&t, &info);
                 if (sig == 0) {
                         escalate_timeout(&t, child, child_is_init);
                 } else if (sig == SIGCHLD) {
-                        if (waitpid(child, &status, WNOHANG) == child)
+                        int flags = WNOHANG | (term->kept && !child_is_init ? WUNTRACED : 0);
+                        pid_t pid = waitpid(child, &status, flags);
+                        if (pid == child && !WIFSTOPPED(status))
                                 break;
+                        if (term->kept &&
+                            command_stopped(&info, child_is_init, status, pid == child))
+                                job_stopped(child, child_is_init);
+                } else if (sig == SIGCONT && term->kept) {
+                        resume_container(child, child_is_init);
                 } else if (sig != SIG_TERMINATE_ALL) {
                         kill(child, sig);
                 }
         }
+        terminal_restore(term, child_is_init ? 0 : child);
         int reported = fail_pipe_collect();
         if (t.stage > 0)
                 return EXIT_TIMEOUT;

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct terminal;
+
 /* Signals forwarded to the container. */
 #define FORWARDED_SIGNALS SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT
 
@@ -24,11 +26,16 @@ void init_die_with_monitor(void);
 
 /* Pid 1: starts the command with run(arg), reaps every process, relays the
  * forwarded signals to the command and, when it exits, exits with its status
- * (the kernel then kills whatever is left in the pid namespace). */
-_Noreturn void init_run(void (*run)(void *), void *arg); /* run must not return */
+ * (the kernel then kills whatever is left in the pid namespace). With the
+ * caller's terminal kept, it also relays job control: it tells the monitor
+ * when the command stops, and continues it (in the foreground or not) on the
+ * monitor's word. */
+_Noreturn void init_run(void (*run)(void *), void *arg,
+                        const struct terminal *t); /* run must not return */
 
-/* The monitor: waits for the container's first process, forwarding signals and
- * enforcing the timeout; returns qrun's exit status. */
-int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms);
+/* The monitor: waits for the container's first process, forwarding signals,
+ * relaying job control (terminal kept) and enforcing the timeout; gives the
+ * terminal back; returns qrun's exit status. */
+int monitor_run(pid_t child, bool child_is_init, uint64_t timeout_ms, const struct terminal *term);
 
 #endif

@@ -173,11 +173,13 @@ static bool may_end(struct holder *h)
 {
         if (!rundir_may_end(h->lock, h->members[0].fd))
                 return false;
-        char file[128];
-        snprintf(file, sizeof(file), "%s.sock", h->name);
-        unlinkat(h->dir, file, 0);
-        snprintf(file, sizeof(file), "%s.lock", h->name);
-        unlinkat(h->dir, file, 0); /* under the lock: rundir_lock() takes a new one */
+        char sock[128], lock[128];
+        snprintf(sock, sizeof(sock), "%s.sock", h->name);
+        snprintf(lock, sizeof(lock), "%s.lock", h->name);
+        if (rundir_lock_is_current(h->dir, lock, h->lock)) { /* never another holder's files */
+                unlinkat(h->dir, sock, 0);
+                unlinkat(h->dir, lock, 0); /* under the lock: rundir_lock() takes a new one */
+        }
         return true;
 }
 

@@ -257,7 +257,7 @@ void landlock_apply(const struct landlock_config *l)
                      abi >= 6 ? ", abstract unix sockets and signals scoped" : "");
 }
 
-int landlock_deny_all(void)
+int landlock_deny_all(int remove_in)
 {
         int abi = landlock_abi();
         if (abi < 0)
@@ -270,7 +270,12 @@ int landlock_deny_all(void)
         int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
         if (ruleset < 0)
                 return -1;
-        long r = syscall(SYS_landlock_restrict_self, ruleset, 0);
+        struct ll_path_beneath_attr remove = {LL_REMOVE_FILE, remove_in};
+        long r = 0;
+        if (remove_in >= 0)
+                r = syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &remove, 0);
+        if (r == 0)
+                r = syscall(SYS_landlock_restrict_self, ruleset, 0);
         close_keep_errno(ruleset);
         return r < 0 ? -1 : 0;
 }

@@ -49,8 +49,9 @@ void landlock_apply(const struct landlock_config *l);
 
 /* Takes from the calling process (after no_new_privs) every right Landlock
  * can take: opening any path, TCP bind and connect, signals and abstract unix
- * sockets beyond its domain; descriptors already open keep working. -1 with
- * errno (ENOSYS, EOPNOTSUPP: no Landlock). */
-int landlock_deny_all(void);
+ * sockets beyond its domain; descriptors already open keep working. But for
+ * one: removing files in the directory remove_in (-1: none). -1 with errno
+ * (ENOSYS, EOPNOTSUPP: no Landlock). */
+int landlock_deny_all(int remove_in);
 
 #endif

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "common.h"
 #include "config.h"
+#include "identity.h"
 #include "mounts.h"
 #include "paths.h"
 #include "squashfs.h"
@@ -372,6 +373,118 @@ static void pivot_into(int root, const char *path)
         close(root);
 }
 
+/* dev = minimal and the caller's terminal kept: that terminal bound at
+ * /dev/console, as podman does, so that ttyname() (glibc's searches /dev)
+ * names the command's terminal although /dev/pts is private. The command holds
+ * that terminal on its stdin already: this adds a name, not an access. */
+static void bind_console(int rootfd, const char *tty)
+{
+        struct failure e;
+        int mnt = clone_tree(tty, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, &e);
+        if (mnt < 0 || attach_at(rootfd, mnt, "/dev/console", false, &e) < 0)
+                fail("mounts", errno, "%s", e.what);
+}
+
+/* One of the identity files: the image's text with the user's line added
+ * (NULL: nothing to add, or no such file in the image), then its bind. */
+struct identity_file {
+        const char *path, *name;
+        unsigned long id;
+        char *line, *text;
+        size_t len;
+        int mnt;
+};
+
+static int merge_identity(int rootfd, struct identity_file *f, struct failure *e)
+{
+        size_t len;
+        char *image = identity_read(rootfd, f->path, &len);
+        if (!image && errno != ENOENT && errno != ENOTDIR)
+                return failure(e, "unable to read %s in the rootfs", f->path);
+        f->text = image ? identity_add_line(image, len, f->id, f->line, &f->len) : NULL;
+        free(image);
+        return 0;
+}
+
+/* Writes f's text into the scratch tmpfs and clones it, read-only. */
+static int clone_identity(int scratch, struct identity_file *f, struct failure *e)
+{
+        int fd = openat(scratch, f->name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return failure(e, "unable to create the new %s", f->path);
+        if (write(fd, f->text, f->len) != (ssize_t)f->len) {
+                close_keep_errno(fd);
+                return failure(e, "unable to write the new %s", f->path);
+        }
+        close(fd);
+        char src[64];
+        snprintf(src, sizeof(src), "/proc/self/fd/%d/%s", scratch, f->name);
+        f->mnt = clone_tree(src, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+        return f->mnt < 0 ? -1 : 0;
+}
+
+/* The new files are written to a small tmpfs attached for a moment on the
+ * tree's /etc (open_tree clones only from attached mounts; nothing of the
+ * host's is touched), cloned, and the tmpfs detached again before the clones
+ * are bound over the image's files. */
+static int bind_identity(int rootfd, struct identity_file *files, size_t n, struct failure *e)
+{
+        const char *opts[] = {"mode=0755", "size=4m", NULL};
+        int scratch =
+            new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+        if (scratch < 0)
+                return -1;
+        int etc = target(rootfd, "/etc", true, e);
+        if (etc < 0 || syscall(SYS_move_mount, scratch, "", etc, "",
+                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+                if (etc >= 0)
+                        failure(e, "unable to mount a tmpfs on /etc for the new files");
+                close_keep_errno(scratch);
+                return -1;
+        }
+        close(etc);
+        int rc = 0;
+        for (size_t i = 0; i < n && rc == 0; i++)
+                if (files[i].text)
+                        rc = clone_identity(scratch, &files[i], e);
+        char self[48];
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", scratch);
+        if (umount2(self, MNT_DETACH) < 0 && rc == 0)
+                rc = failure(e, "umount2 of the tmpfs on /etc");
+        close(scratch);
+        for (size_t i = 0; i < n && rc == 0; i++)
+                if (files[i].text)
+                        rc = attach_at(rootfd, files[i].mnt, files[i].path, false, e);
+        return rc;
+}
+
+/* [user] passwd = true: a passwd and a group entry for the user inside, when
+ * the image's files lack them. */
+static void add_identity(int rootfd, const struct user_config *u)
+{
+        if (!u->passwd || !u->name)
+                return;
+        uid_t uid = getuid(); /* the ids inside: this process is in the user namespace */
+        gid_t gid = getgid();
+        struct identity_file files[] = {
+            {"/etc/passwd", "passwd", uid, identity_passwd_line(u->name, uid, gid, u->home), NULL,
+             0, -1},
+            {"/etc/group", "group", gid, identity_group_line(u->group ? u->group : u->name, gid),
+             NULL, 0, -1}};
+        struct failure e;
+        int rc = merge_identity(rootfd, &files[0], &e);
+        if (rc == 0)
+                rc = merge_identity(rootfd, &files[1], &e);
+        if (rc == 0 && (files[0].text || files[1].text))
+                rc = bind_identity(rootfd, files, ARRAY_SIZE(files), &e);
+        if (rc < 0)
+                fail_at(u->passwd_loc, errno, "%s", e.what);
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                free(files[i].line);
+                free(files[i].text);
+        }
+}
+
 void mounts_enter(const struct config *cfg)
 {
         /* Here, not with the other namespaces: the monitor stays outside and
@@ -391,6 +504,9 @@ void mounts_build(const struct config *cfg)
                 fail("mounts", errno, "mount(MS_REC | MS_PRIVATE) of /");
         int root = mount_root(cfg);
         mount_in_order(root, m);
+        add_identity(root, &cfg->user); /* after the binds: one may bring /etc */
+        if (m->dev == DEV_MINIMAL && cfg->terminal.kept && cfg->terminal.path[0])
+                bind_console(root, cfg->terminal.path);
         pivot_into(root, cfg->rootfs.path);
         close(cfg->rootfs.fd);
         verbose_step("mounts", started, "pivot_root into %s: %zu binds, %zu tmpfs%s%s",

@@ -46,6 +46,13 @@ int path_open_in_root(int rootfd, const char *path, int flags)
         return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 }
 
+int path_open_file_in_root(int rootfd, const char *path)
+{
+        struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                               .resolve = RESOLVE_IN_ROOT};
+        return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
 bool path_is_below(const char *path, const char *dir)
 {
         size_t n = strlen(dir);

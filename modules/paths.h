@@ -19,6 +19,10 @@ char *path_dir_absolute(const char *file);
  * absolute ones included, never leave rootfd. -1 with errno. */
 int path_open_in_root(int rootfd, const char *path, int flags);
 
+/* The same, opened for reading (not O_PATH); non-blocking, so that a FIFO
+ * planted in an image cannot hang the reader. */
+int path_open_file_in_root(int rootfd, const char *path);
+
 /* True if path lies strictly below dir ("/a/b" below "/a"; never below "/"). */
 bool path_is_below(const char *path, const char *dir);
 

@@ -140,9 +140,9 @@ static const char *const env_preset_names[] = {"none", "hpc", NULL};
 /* env_preset = hpc: what batch systems, process managers and MPI libraries
  * hand their ranks. */
 static const char *const hpc_preset[] = {
-    "SLURM_*", "SLURMD_*", "SRUN_*",  "SBATCH_*", "SALLOC_*", "PMIX_*", "PMI_*",  "PMI2_*",
-    "OMPI_*",  "OPAL_*",   "PRTE_*",  "ORTE_*",   "UCX_*",    "FI_*",   "PSM2_*", "I_MPI_*",
-    "MPICH_*", "HYDRA_*",  "HWLOC_*", "OMP_*",    "HOME",     NULL,
+    "SLURM_*", "SLURMD_*", "SRUN_*",  "SBATCH_*", "SALLOC_*", "PMIX_*", "PMI_*",
+    "PMI2_*",  "OMPI_*",   "OPAL_*",  "PRTE_*",   "ORTE_*",   "UCX_*",  "FI_*",
+    "PSM2_*",  "I_MPI_*",  "MPICH_*", "HYDRA_*",  "HWLOC_*",  "OMP_*",  "HOME",
 };
 
 static bool check_hostname(const char *value, struct diag *d)
@@ -206,6 +206,19 @@ static void print_env(const struct config *cfg, const struct key_def *key, FILE 
                 fprintf(out, "%s = PATH=%s\n", key->name, default_path);
 }
 
+static void print_env_defaults(const struct config *cfg, const struct key_def *key, FILE *out)
+{
+        const struct process_config *p = &cfg->process;
+        print_bool(out, key->name, p->env_defaults);
+        if (!p->env_defaults)
+                return;
+        const char *name = cfg->user.name ? cfg->user.name : "(not set: no name)";
+        fprintf(out,
+                "; kept: TERM COLORTERM LANG LANGUAGE LC_* TZ; unless env sets them: HOME=%s "
+                "USER=%s LOGNAME=%s\n",
+                cfg->user.home ? cfg->user.home : "/", name, name);
+}
+
 static void print_hostname(const struct config *cfg, const struct key_def *key, FILE *out)
 {
         if (cfg->process.hostname)
@@ -228,6 +241,7 @@ static const struct key_def process_keys[] = {
      .names = env_preset_names},
     {"keep_fds", KEY_CUSTOM, .loc = CFG(process.keep_fds_loc), .parse = parse_keep_fds,
      .print = print_keep_fds},
+    {"env_defaults", KEY_BOOL, .offset = CFG(process.env_defaults), .print = print_env_defaults},
     {"hostname", KEY_STRING, .offset = CFG(process.hostname), .loc = CFG(process.hostname_loc),
      .check = check_hostname, .print = print_hostname},
     {"umask", KEY_UMASK, .offset = CFG(process.umask), .loc = CFG(process.umask_loc)},
@@ -290,21 +304,20 @@ bool process_build_argv(struct config *cfg, struct diag *d)
         return true;
 }
 
-static bool pattern_matches(const char *pattern, const char *entry)
-{
-        size_t name_len = strcspn(entry, "="), len = strlen(pattern);
-        return pattern[len - 1] == '*' ? !strncmp(entry, pattern, len - 1) && name_len >= len - 1
-                                       : len == name_len && !strncmp(entry, pattern, len);
-}
+/* What every peer passes on: the terminal's type and the locale. */
+static const char *const default_kept[] = {"TERM", "COLORTERM", "LANG", "LANGUAGE", "LC_*", "TZ"};
 
-static bool env_keep_matches(const struct process_config *p, const char *entry)
+static bool env_matches(char *const *patterns, size_t n, const char *entry)
 {
-        for (size_t i = 0; i < p->env_keep.len; i++)
-                if (pattern_matches(p->env_keep.items[i], entry))
+        size_t name_len = strcspn(entry, "=");
+        for (size_t i = 0; i < n; i++) {
+                const char *pattern = patterns[i];
+                size_t len = strlen(pattern);
+                if (pattern[len - 1] == '*'
+                        ? !strncmp(entry, pattern, len - 1) && name_len >= len - 1
+                        : len == name_len && !strncmp(entry, pattern, len))
                         return true;
-        for (size_t i = 0; p->env_preset == ENV_PRESET_HPC && hpc_preset[i]; i++)
-                if (pattern_matches(hpc_preset[i], entry))
-                        return true;
+        }
         return false;
 }
 
@@ -320,26 +333,48 @@ static int find_pmi_fd(const struct strv *envp)
         return *end || end == envp->items[i] + 7 || fd < 3 || fd > INT_MAX ? -1 : (int)fd;
 }
 
+static bool is_kept(const struct process_config *p, const char *entry)
+{
+        return env_matches(p->env_keep.items, p->env_keep.len, entry) ||
+               (p->env_defaults &&
+                env_matches((char *const *)default_kept, ARRAY_SIZE(default_kept), entry)) ||
+               (p->env_preset == ENV_PRESET_HPC &&
+                env_matches((char *const *)hpc_preset, ARRAY_SIZE(hpc_preset), entry));
+}
+
+/* NAME=value unless something set NAME already. */
+static void set_default(struct strv *envp, const char *name, const char *value)
+{
+        char *entry = xasprintf("%s=%s", name, value);
+        if (find_assignment(envp, entry) < 0)
+                strv_push(envp, entry);
+        else
+                free(entry);
+}
+
 /* Kept caller variables, then explicit ones (which win), then a standard PATH
- * if neither gave one, and HOME when [mounts] home = true bound it. Nothing
- * else passes. */
-void process_build_environment(struct process_config *p, const char *home)
+ * if neither gave one, then who the command runs as. Nothing else passes. */
+void process_build_environment(struct process_config *p, const struct user_config *u,
+                               bool home_bound)
 {
         for (char **e = environ; *e; e++)
-                if (strchr(*e, '=') && env_keep_matches(p, *e) && find_assignment(&p->env, *e) < 0)
+                if (strchr(*e, '=') && is_kept(p, *e) && find_assignment(&p->env, *e) < 0)
                         strv_push(&p->envp, xstrdup(*e));
         for (size_t i = 0; i < p->env.len; i++)
                 strv_push(&p->envp, xstrdup(p->env.items[i]));
-        if (find_assignment(&p->envp, "PATH=") < 0)
-                strv_push(&p->envp, xasprintf("PATH=%s", default_path));
-        if (home && find_assignment(&p->envp, "HOME=") < 0)
-                strv_push(&p->envp, xasprintf("HOME=%s", home));
+        set_default(&p->envp, "PATH", default_path);
+        if ((p->env_defaults || home_bound) && u->home)
+                set_default(&p->envp, "HOME", u->home);
+        if (p->env_defaults && u->name) {
+                set_default(&p->envp, "USER", u->name);
+                set_default(&p->envp, "LOGNAME", u->name);
+        }
         /* PMIx (pmix_home_directory) falls back on getpwuid(uid)->pw_dir
-         * without checking for NULL, and an image seldom has an entry for
+         * without checking for NULL, and an image seldom had an entry for
          * the user's uid: without HOME every rank died of SIGSEGV in
          * MPI_Init. */
-        if (p->env_preset == ENV_PRESET_HPC && find_assignment(&p->envp, "HOME=") < 0)
-                strv_push(&p->envp, xstrdup("HOME=/"));
+        if (p->env_preset == ENV_PRESET_HPC)
+                set_default(&p->envp, "HOME", "/");
         p->pmi_fd = find_pmi_fd(&p->envp);
 }
 
@@ -418,12 +453,6 @@ void process_enter_cwd(const struct config *cfg)
 }
 
 /* ---- the last steps before exec ---- */
-
-void process_new_session(void)
-{
-        if (setsid() < 0)
-                fail("process", errno, "setsid");
-}
 
 void process_apply_umask(const struct process_config *p)
 {

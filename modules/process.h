@@ -1,10 +1,11 @@
 /* [process]: what runs, where, with which environment, and the last steps
- * before exec (session, umask, no_new_privs, descriptors, PATH lookup). */
+ * before exec (umask, no_new_privs, descriptors, PATH lookup). */
 #ifndef QRUN_PROCESS_H
 #define QRUN_PROCESS_H
 
 #include "common.h"
 #include "diag.h"
+#include "userns.h"
 
 #include <sys/types.h>
 
@@ -25,6 +26,7 @@ struct process_config {
         int *keep_fds; /* inherited descriptors the command gets, from keep_fds */
         size_t nkeep_fds;
         struct loc keep_fds_loc;
+        bool env_defaults; /* terminal and locale variables kept; HOME, USER, LOGNAME set */
         char *hostname;
         struct loc hostname_loc;
         mode_t umask;
@@ -55,9 +57,13 @@ void process_set_cli_command(struct process_config *p, char **argv);
 /* Resolve step: the command line (command and args, or CMD after --). */
 bool process_build_argv(struct config *cfg, struct diag *d);
 
-/* Resolve step: the environment: kept variables, explicit ones, a default
- * PATH, and HOME when home is not NULL ([mounts] home = true bound it). */
-void process_build_environment(struct process_config *p, const char *home);
+/* Resolve step: the environment: kept variables (env_keep and, with
+ * env_defaults, TERM, COLORTERM, LANG, LANGUAGE, LC_* and TZ), explicit ones,
+ * a default PATH, then, unless set already, HOME, USER and LOGNAME for the
+ * user inside (with env_defaults; without, HOME alone when [mounts] home =
+ * true bound it, as before env_defaults existed). */
+void process_build_environment(struct process_config *p, const struct user_config *u,
+                               bool home_bound);
 
 /* Check step: cwd exists inside the rootfs (chroot and host mode: in mount mode
  * it may lie on a mount made at launch) and, with --check, the command is
@@ -66,10 +72,6 @@ bool process_check(const struct config *cfg, struct diag *d);
 
 /* In the container, once its root is in place: chdir to cwd. */
 void process_enter_cwd(const struct config *cfg);
-
-/* setsid(): the command gets no controlling terminal, so it cannot push input
- * into the caller's terminal with TIOCSTI. */
-void process_new_session(void);
 
 void process_apply_umask(const struct process_config *p);
 

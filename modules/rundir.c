@@ -90,8 +90,7 @@ int rundir_connect(int dir, const char *name, const char *what, struct ucred *pe
         return -1;
 }
 
-/* Whether the locked descriptor l is still the file dir/file names. */
-static bool lock_is_current(int dir, const char *file, int l)
+bool rundir_lock_is_current(int dir, const char *file, int l)
 {
         struct stat held, named;
         return fstat(l, &held) == 0 && fstatat(dir, file, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -112,7 +111,7 @@ int rundir_lock(int dir, const char *name, struct failure *f)
                                 close_keep_errno(l);
                                 return -1;
                         }
-                if (lock_is_current(dir, file, l))
+                if (rundir_lock_is_current(dir, file, l))
                         return l;
                 close(l); /* removed by its last user meanwhile: take the new one */
         }

@@ -27,6 +27,10 @@ void rundir_socket_address(struct sockaddr_un *a, int dir, const char *name);
 /* A SOCK_SEQPACKET socket listening on NAME.sock; -1 with f. */
 int rundir_listen(int dir, const char *name, struct failure *f);
 
+/* Whether the descriptor l is still the file dir/file names (not removed by
+ * a server that ended, nor replaced since). */
+bool rundir_lock_is_current(int dir, const char *file, int l);
+
 /* Connects to NAME.sock and checks that the user serves it: the connected
  * socket (close-on-exec), its server's credentials in *peer; or -1 with f
  * (*absent: nobody listens there, none yet or one ending). what names the

@@ -219,3 +219,10 @@ int seccomp_print_bpf(const char *profile, bool raw)
         sc_program_free(&custom);
         return fflush(stdout) == 0 ? 0 : EXIT_QRUN_FAILED;
 }
+
+bool seccomp_refuses_terminal_injection(const struct seccomp_config *s)
+{
+        /* Not "none", not a custom file, not fakeroot alone (profile = none). */
+        return s->program && s->fakeroot_insns == NULL &&
+               (!strncmp(s->program, "default", 7) || !strncmp(s->program, "strict", 6));
+}

@@ -31,6 +31,12 @@ void seccomp_config_free(struct seccomp_config *s);
 bool seccomp_resolve(struct seccomp_config *s, bool fakeroot, const char *manifest_path,
                      struct diag *d);
 
+/* The resolved program is one of the shipped profiles (default, strict, with
+ * or without fakeroot), which refuse ioctl(TIOCSTI) and ioctl(TIOCLINUX) on
+ * the low 32 bits of the request: the command may keep the caller's terminal.
+ * tests/unit/test_seccomp.c checks each of them. */
+bool seccomp_refuses_terminal_injection(const struct seccomp_config *s);
+
 /* In the command, after no_new_privs: the very last step before exec. */
 void seccomp_attach(const struct seccomp_config *s);
 

@@ -244,11 +244,12 @@ static const struct fuse_lowlevel_ops operations = {
  * itself), so that a parser bug cannot reach the user's files. A kernel
  * without Landlock only loses this second line; any other refusal ends the
  * launch. -1 with f. */
-static int confine_server(struct failure *f)
+static int confine_server(int dir, struct failure *f)
 {
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return failure(f, "prctl(PR_SET_NO_NEW_PRIVS) for the FUSE server");
-        if (landlock_deny_all() < 0 && errno != ENOSYS && errno != EOPNOTSUPP)
+        /* Removing files in the runtime directory stays: its own socket and lock. */
+        if (landlock_deny_all(dir) < 0 && errno != ENOSYS && errno != EOPNOTSUPP)
                 return failure(f, "Landlock for the FUSE server");
         return 0;
 }
@@ -265,12 +266,15 @@ static int confine_server(struct failure *f)
  * detached from any launch (so that it can outlive them); it is found
  * through a socket in the user's private runtime directory, named after the
  * image file's identity (a changed image gets a new server). A lock file
- * orders the launches that find no server, and a server that ends. */
+ * orders the launches that find no server, and a server that ends; the
+ * server that ends removes both files (a Slurm job's cgroup is in the name:
+ * they would pile up, two per job). */
 
 struct server {
         struct fuse_session *se;
         struct fuse_buf buf;
-        int mnt, lock;
+        int mnt, lock, dir; /* dir: the runtime directory */
+        const char *name;   /* of its files there */
         uint64_t linger_ms, idle_since;
         struct pollfd *fds; /* [0]: /dev/fuse, [1]: the listening socket, then launches */
         size_t nfds, cap;
@@ -331,14 +335,21 @@ static void launch_event(struct server *s, size_t i)
 }
 
 /* Ends the server if no launch is starting one (it holds the lock, and may be
- * about to connect here) and none has connected meanwhile. The socket file
- * stays: connecting to it is refused from now on, and the next launch under
- * the lock replaces it. */
+ * about to connect here) and none has connected meanwhile. Under the lock it
+ * removes its socket, then the lock file: a launch waiting on the lock file's
+ * old inode sees it gone and opens the path again (rundir_lock). */
 static bool may_end(struct server *s)
 {
         if (!rundir_may_end(s->lock, s->fds[1].fd))
                 return false;
         close(s->fds[1].fd);
+        char sock[64], lock[64];
+        snprintf(sock, sizeof(sock), "%s.sock", s->name);
+        snprintf(lock, sizeof(lock), "%s.lock", s->name);
+        if (rundir_lock_is_current(s->dir, lock, s->lock)) { /* never another server's files */
+                unlinkat(s->dir, sock, 0);
+                unlinkat(s->dir, lock, 0);
+        }
         return true;
 }
 
@@ -408,7 +419,7 @@ static int server_prepare(struct server *s, int image, int dir, const char *name
                 return errno = EINVAL, failure(f, "libfuse refused the FUSE session");
         add_fd(s, fuse);
         add_fd(s, listener);
-        return confine_server(f);
+        return confine_server(dir, f);
 }
 
 /* The server process: detached from the launch that started it (no stdio of
@@ -421,7 +432,7 @@ _Noreturn static void server_main(int image, const char *path, int dir, const ch
         snprintf(title, sizeof(title), "qrun-squashfs %s", path);
         if (detach_stdio_and_title(title) < 0)
                 _exit(EXIT_QRUN_FAILED);
-        struct server s = {.linger_ms = linger_ms, .mnt = -1, .lock = -1};
+        struct server s = {.linger_ms = linger_ms, .mnt = -1, .lock = -1, .dir = dir, .name = name};
         struct failure f;
         int ok = server_prepare(&s, image, dir, name, &f);
         struct server_failure r = {ok < 0 ? (errno ? errno : EINVAL) : 0, ""};
@@ -430,7 +441,6 @@ _Noreturn static void server_main(int image, const char *path, int dir, const ch
         if (write(ready, &r, sizeof(r)) != (ssize_t)sizeof(r) || ok < 0)
                 _exit(EXIT_QRUN_FAILED);
         close(ready);
-        close(dir);
         s.idle_since = now_ms();
         serve(&s);
 }
@@ -549,13 +559,11 @@ static int start_server(const struct rootfs_config *r, int dir, const char *name
         char lock[64], sock[64];
         snprintf(lock, sizeof(lock), "%s.lock", name);
         snprintf(sock, sizeof(sock), "%s.sock", name);
-        int l = openat(dir, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        int l = rundir_lock(dir, name, f);
         if (l < 0)
-                return failure(f, "unable to open %s in the runtime directory", lock);
+                return -1;
         int mnt = -1;
         bool absent;
-        while (flock(l, LOCK_EX) < 0 && errno == EINTR)
-                ;
         mnt = connect_server(dir, name, linger_ms, &absent, f);
         if (mnt < 0 && absent) {
                 if (unlinkat(dir, sock, 0) < 0 && errno != ENOENT)

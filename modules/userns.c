@@ -2,10 +2,13 @@
 #include "userns.h"
 #include "common.h"
 #include "config.h"
+#include "identity.h"
 #include "manifest.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
@@ -27,6 +30,7 @@ static const struct key_def user_keys[] = {
     {"gid", KEY_ENUM, .offset = CFG(user.gid), .names = id_names, .expect = "\"self\" or 0",
      .hint = "only your own id can be mapped without a setuid helper"},
     {"fakeroot", KEY_BOOL, .offset = CFG(user.fakeroot), .loc = CFG(user.fakeroot_loc)},
+    {"passwd", KEY_BOOL, .offset = CFG(user.passwd), .loc = CFG(user.passwd_loc)},
 };
 
 /* Root emulation only makes sense for root: as yourself, chown and setuid
@@ -41,6 +45,48 @@ static bool validate_user(const struct config *cfg, struct diag *d)
 }
 
 const struct section_def user_section = {"user", user_keys, ARRAY_SIZE(user_keys), validate_user};
+
+/* ---- who the command is ---- */
+
+void userns_resolve_identity(struct user_config *u, bool home_bound)
+{
+        const char *caller_home = getenv("HOME");
+        if (u->uid == ID_ROOT) {
+                u->name = xstrdup("root");
+        } else {
+                /* The host's passwd file (musl reads /etc/passwd; no NSS). */
+                struct passwd *pw = getpwuid(getuid());
+                u->name = pw ? xstrdup(pw->pw_name) : NULL;
+        }
+        if (u->gid == ID_ROOT) {
+                u->group = xstrdup("root");
+        } else {
+                struct group *gr = getgrgid(getgid());
+                u->group = gr ? xstrdup(gr->gr_name) : NULL;
+        }
+        if (home_bound && caller_home && *caller_home)
+                u->home = xstrdup(caller_home);
+        else
+                u->home = xstrdup(u->uid == ID_ROOT ? "/root" : "/");
+}
+
+void userns_check_identity(const struct config *cfg, const struct diag *d)
+{
+        int rootfd = rootfs_dir_fd(&cfg->rootfs);
+        if (d->errors || !cfg->check_only || cfg->mounts.enabled || rootfd < 0 ||
+            rootfs_is_host(&cfg->rootfs))
+                return;
+        unsigned long uid = cfg->user.uid == ID_ROOT ? 0 : getuid();
+        size_t len;
+        char *text = identity_read(rootfd, "/etc/passwd", &len);
+        if (!text || !identity_has_id(text, len, uid))
+                warn("identity", 0,
+                     "the rootfs's /etc/passwd %s no entry for uid %lu%s%s%s: id -un, whoami and "
+                     "prompts show the number; in mount mode ([mounts]) qrun adds one",
+                     text ? "has" : "is missing, so", uid, cfg->user.name ? " (" : "",
+                     cfg->user.name ? cfg->user.name : "", cfg->user.name ? ")" : "");
+        free(text);
+}
 
 /* ---- refusing elevated privileges ---- */
 

@@ -5,6 +5,9 @@
 
 #include "fail.h"
 
+struct config;
+struct diag;
+
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -16,9 +19,23 @@ struct user_config {
         struct loc uid_loc;
         bool fakeroot; /* root emulation: the seccomp profile's fakeroot composition */
         struct loc fakeroot_loc;
+        /* Resolved: who the command is inside. */
+        char *name;  /* "root", or the caller's login name (NULL: the host has none) */
+        char *home;  /* /root, the caller's $HOME when [mounts] home binds it, else / */
+        char *group; /* "root", or the caller's group's name (NULL: none) */
+        bool passwd; /* with a mount namespace: add the user to /etc/passwd and /etc/group */
+        struct loc passwd_loc;
 };
 
 extern const struct section_def user_section;
+
+/* Resolve step: the name and home directory inside (see struct user_config). */
+void userns_resolve_identity(struct user_config *u, bool home_bound);
+
+/* Check step, --check only: in chroot mode (no mount namespace, so qrun
+ * cannot add the user) a warning when the rootfs's /etc/passwd has no entry
+ * for the uid the command runs as, once everything else checked out (d). */
+void userns_check_identity(const struct config *cfg, const struct diag *d);
 
 /* Refuses a setuid/setgid installation or differing real and effective ids. */
 void userns_refuse_elevated_privileges(void);

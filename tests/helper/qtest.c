@@ -3,6 +3,10 @@
  * chroot has no /proc, so it asks the kernel directly and prints one line.
  *
  *   qtest ids | caps | fds | session | tiocsti | rlimits | umask | nnp | pid
+ *   qtest tiocsti REQUEST   ioctl(0, REQUEST, "#") through syscall(): all 64 bits
+ *                           of REQUEST reach the filter (0x100005412, 0x541c)
+ *   qtest terminal          /dev/tty opens (a controlling terminal), and whether
+ *                           the process's group is the terminal's foreground
  *   qtest orphan            an orphan exits: prints "reaped" once pid 1 reaped it
  *   qtest chroot-escape P   tries the second-chroot escape, then opens P
  *   qtest open P            opens P for reading, prints "ok" or the errno name
@@ -140,10 +144,19 @@ static int cmd_session(void)
         return 0;
 }
 
-static int cmd_tiocsti(void)
+static int cmd_terminal(void)
 {
-        char c = '#';
-        int r = ioctl(0, TIOCSTI, &c);
+        int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
+        printf("devtty=%s fg=%s\n", errno_name(fd < 0 ? errno : 0),
+               tcgetpgrp(0) == getpgrp() ? "yes" : "no");
+        return 0;
+}
+
+static int cmd_tiocsti(const char *request)
+{
+        char c[256] = "#"; /* room for what another request writes back */
+        long r =
+            *request ? syscall(SYS_ioctl, 0, strtoull(request, NULL, 0), c) : ioctl(0, TIOCSTI, c);
         printf("tiocsti=%s\n", errno_name(r < 0 ? errno : 0));
         return 0;
 }
@@ -399,7 +412,9 @@ int main(int argc, char **argv)
         if (!strcmp(cmd, "session"))
                 return cmd_session();
         if (!strcmp(cmd, "tiocsti"))
-                return cmd_tiocsti();
+                return cmd_tiocsti(arg);
+        if (!strcmp(cmd, "terminal"))
+                return cmd_terminal();
         if (!strcmp(cmd, "rlimits"))
                 return cmd_rlimits();
         if (!strcmp(cmd, "umask")) {

@@ -72,15 +72,17 @@ fi
 servers() { test_pgrep -x qrun-squashfs | sort | tr '\n' ' '; }
 server_of() { sed -n 's/^qrun: squashfs .* \(started\|shared\) FUSE server \([0-9]*\) .*/\1 \2/p' "$1"; }
 if [ -n "$fuse_ok" ]; then
-        sed 's/^linger = 0$/linger = 2s/' "$T/sq.ini" | manifest "$T/shared.ini"
+        sed 's/^linger = 0$/linger = 4s/' "$T/sq.ini" | manifest "$T/shared.ini"
+        rundir_before=$(ls -A "/tmp/qrun-$user_id")
         as_user "$QRUN" -v "$T/shared.ini" -- /bin/true 2>"$T/v1"
         as_user "$QRUN" -v "$T/shared.ini" -- /bin/true 2>"$T/v2"
         first=$(server_of "$T/v1") second=$(server_of "$T/v2")
         is "${first%% *}:${second%% *}:${second#* }" "started:shared:${first#* }" \
                 "the second launch from the image shares the first one's server"
-        is "$(servers)" "${first#* } " "... which outlives the launch (linger = 2s)"
+        is "$(servers)" "${first#* } " "... which outlives the launch (linger = 4s: two launches must fit in it on a loaded machine)"
         wait_while test_pgrep -x qrun-squashfs
         is "$(servers)" "" "... and ends once no launch has used it for the linger"
+        is "$(ls -A "/tmp/qrun-$user_id")" "$rundir_before" "... removing its socket and lock file"
         # Launches that find no server at once start one between them.
         for i in 1 2 3 4; do
                 as_user "$QRUN" -v "$T/shared.ini" -- /bin/sh -c 'sleep 0.3; cat /etc/hostname >/dev/null' \
@@ -103,6 +105,7 @@ if [ -n "$fuse_ok" ]; then
         ok $? "a rewritten image gets a server of its own (was $old_server, now $new_server)"
         wait_while test_pgrep -x qrun-squashfs
         is "$(servers)" "" "... and both servers end after the linger"
+        is "$(ls -A "/tmp/qrun-$user_id")" "$rundir_before" "... and leave no file behind (the killed one's socket was replaced)"
         # The runtime directory must be the user's alone.
         rundir=/tmp/qrun-$user_id
         if [ "$(id -u)" -eq 0 ]; then
@@ -137,7 +140,7 @@ if [ -n "$fuse_ok" ]; then
                 skip "needs root and cgroup v2 at /sys/fs/cgroup/unified to make a cgroup"
         fi
 else
-        for _ in $(seq 10); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
+        for _ in $(seq 12); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
 fi
 printf '[rootfs]\npath = %s\nlinger = 5s\n' "$ROOTFS" | manifest "$T/dirlinger.ini"
 run_qrun "$T/dirlinger.ini" -- /bin/true
@@ -171,7 +174,9 @@ tree_sum() { (cd "$1" && find . -printf '%y %m %p %l\n' | sort && find . -type f
 own_sum=$(tree_sum "$T/user/own")
 printf '[rootfs]\npath = %s\noverlay = tmpfs:size=1M\n[process]\ncommand = /bin/sh\n' "$T/user/own" |
         manifest "$T/ov.ini"
-run_qrun "$T/ov.ini" -- /bin/sh -c 'echo new >/etc/new; rm /etc/group; cat /etc/new; ls /etc'
+# passwd = false: /etc/group stays the image's file, which can be deleted (with
+# [user] passwd it is a read-only bind, a mount point that rm cannot remove).
+run_qrun -s user.passwd=false "$T/ov.ini" -- /bin/sh -c 'echo new >/etc/new; rm /etc/group; cat /etc/new; ls /etc'
 is "$RC:$OUT" "0:new
 new
 passwd" "overlay = tmpfs: writes and deletions are seen inside"
@@ -194,14 +199,18 @@ b" "two containers at once: each sees its own writes only"
 
 printf '[rootfs]\npath = %s\noverlay = %s\n[process]\ncommand = /bin/sh\n' "$T/user/own" "$T/user/changes" |
         manifest "$T/ovdir.ini"
-run_qrun "$T/ovdir.ini" -- /bin/sh -c 'echo kept >/etc/kept; rm /etc/group'
-run_qrun "$T/ovdir.ini" -- /bin/sh -c 'cat /etc/kept; ls /etc'
+# passwd = false, as above.
+run_qrun -s user.passwd=false "$T/ovdir.ini" -- /bin/sh -c 'echo kept >/etc/kept; rm /etc/group'
+run_qrun -s user.passwd=false "$T/ovdir.ini" -- /bin/sh -c 'cat /etc/kept; ls /etc'
 is "$RC:$OUT" "0:kept
 kept
 passwd" "overlay = DIR: the changes are kept for the next container"
 is "$(stat -c '%F %t,%T' "$T/user/changes/upper/etc/group")" "character special file 0,0" \
         "overlay = DIR: a deleted image file stays as a whiteout in DIR/upper"
 is "$(cat "$T/user/changes/upper/etc/kept")" "kept" "overlay = DIR: the new file is in DIR/upper"
+run_qrun "$T/ovdir.ini" -- /bin/sh -c 'id -un'
+is "$RC:$(ls "$T/user/changes/upper/etc")" "0:group
+kept" "[user] passwd over an overlay writes nothing to DIR/upper"
 is "$(tree_sum "$T/user/own")" "$own_sum" "overlay = DIR: the rootfs is unchanged"
 run_qrun -s rootfs.path=/ "$T/ov.ini" -- /bin/true
 like "$RC:$ERR" "^125:.*ov.ini:3: \[rootfs\] overlay: an overlay needs an image or a directory as the rootfs" \

@@ -88,7 +88,7 @@ wait "$rank"
 run_qrun --join "$T/m.ini" -- /bin/true
 is "$RC:$ERR" '125:--set: [namespaces] join: auto: none of SLURM_JOB_ID and SLURM_STEP_ID, PMIX_NAMESPACE or OMPI_MCA_ess_base_jobid is set: give a key (--join=KEY)' \
         "--join without a job in the environment says what it looked for"
-SLURM_JOB_ID=1 SLURM_STEP_ID=0 SLURM_NTASKS=2 OMPI_COMM_WORLD_RANK=0 UCX_TLS=sm QT_OTHER=1 run_qrun --join "$T/m.ini" -- /bin/sh -c 'env | sort | grep -Ev "^(PATH|PWD|SHLVL|HOME)="'
+SLURM_JOB_ID=1 SLURM_STEP_ID=0 SLURM_NTASKS=2 OMPI_COMM_WORLD_RANK=0 UCX_TLS=sm QT_OTHER=1 run_qrun --join -s process.env_defaults=false "$T/m.ini" -- /bin/sh -c 'env | sort | grep -Ev "^(PATH|PWD|SHLVL|HOME)="'
 is "$OUT" "OMPI_COMM_WORLD_RANK=0
 SLURM_JOB_ID=1
 SLURM_NTASKS=2

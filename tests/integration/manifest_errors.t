@@ -25,6 +25,14 @@ check "unknown key" 'bad.ini:4: [process] comand: unknown key (did you mean "com
 [process]
 comand = /bin/true
 EOF2
+check "env_defaults not a boolean" 'bad.ini:4: [process] env_defaults: expected a boolean (true/false/yes/no/on/off/1/0), got "some"' <<'EOF2'
+[process]
+env_defaults = some
+EOF2
+check "passwd in the wrong section" 'bad.ini:4: [process] passwd: unknown key here (it belongs in [user])' <<'EOF2'
+[process]
+passwd = false
+EOF2
 check "key in the wrong section" 'bad.ini:4: [namespaces] hostname: unknown key here (it belongs in [process])' <<'EOF2'
 [namespaces]
 hostname = box

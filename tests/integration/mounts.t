@@ -84,7 +84,10 @@ ok $? "the file went to the tmpfs, not to the host directory"
 run_qrun "$T/proc.ini" -- /bin/sh -c 'echo /proc/[0-9]*'
 is "$RC:$OUT" "0:/proc/1 /proc/2" "/proc shows only the container's processes (init and the command)"
 run_qrun "$T/proc.ini" -- /bin/sh -c 'cut -d" " -f5 /proc/self/mountinfo | tr "\n" " "'
-is "$OUT" "/ /proc " "the mount table holds only the container's mounts"
+is "$OUT" "/ /proc /etc/passwd /etc/group " \
+        "the mount table holds only the container's mounts (with the user's passwd and group)"
+run_qrun -s user.passwd=false "$T/proc.ini" -- /bin/sh -c 'cut -d" " -f5 /proc/self/mountinfo | tr "\n" " "'
+is "$OUT" "/ /proc " "... passwd = false: no more"
 run_qrun "$T/proc.ini" -- /bin/qtest create /proc/sys/kernel/hostname
 like "$OUT" "^(EACCES|EROFS|EPERM)$" "/proc/sys stays the kernel's: no write to the host's settings"
 
@@ -200,6 +203,45 @@ printf '%s\n' "$OUT" >"$T/printed.ini"
 chmod a+r "$T/printed.ini"
 run_qrun --check "$T/printed.ini"
 is "$RC" 0 "the printed manifest is valid"
+
+# ---- identity: the user inside gets a passwd and a group entry ----
+if [ "$(id -u)" -eq 0 ]; then qt_user=$QRUN_TEST_USER; else qt_user=$(id -un); fi
+qt_uid=$(id -u "$qt_user")
+image_sum=$(cat "$R/etc/passwd" "$R/etc/group" | md5sum)
+{ base; printf 'proc = true\n'; } | manifest "$T/id.ini"
+run_qrun "$T/id.ini" -- /bin/sh -c 'id -un; whoami; grep "^[^:]*:[^:]*:$(id -u):" /etc/passwd'
+is "$RC:$OUT" "0:$qt_user
+$qt_user
+$qt_user:x:$qt_uid:$(id -g "$qt_user"):$qt_user:/:/bin/sh" "mount mode: id -un, whoami and the passwd line name the user"
+run_qrun "$T/id.ini" -- /bin/sh -c 'id -gn; grep -c "^root:" /etc/passwd'
+is "$OUT" "$(id -gn "$qt_user")
+1" "... a group entry too, and the image's lines are kept"
+run_qrun "$T/id.ini" -- /bin/sh -c 'echo x >>/etc/passwd'
+is "$RC" 1 "the new /etc/passwd is read-only inside"
+is "$(cat "$R/etc/passwd" "$R/etc/group" | md5sum)" "$image_sum" "the image's files are unchanged"
+run_qrun -s user.passwd=false "$T/id.ini" -- /bin/sh -c 'id -un'
+like "$RC:$ERR" "^1:.*unknown" "passwd = false: the image's files as they are"
+run_qrun -s user.uid=0 "$T/id.ini" -- /bin/sh -c 'id -un; grep -c . /etc/passwd; mountinfo=$(grep -c " /etc/passwd " /proc/self/mountinfo); echo $mountinfo'
+is "$OUT" "root
+$(grep -c . "$R/etc/passwd")
+0" "uid = 0: the image has root, nothing is added or bound"
+# An image without /etc/passwd gets none (qrun creates nothing in it).
+mv "$R/etc/passwd" "$R/etc/passwd.away"
+run_qrun "$T/id.ini" -- /bin/sh -c 'test -e /etc/passwd || echo none; id -gn'
+is "$RC:$OUT" "0:none
+$(id -gn "$qt_user")" "no /etc/passwd in the image: none added; the group still is"
+mv "$R/etc/passwd.away" "$R/etc/passwd"
+# chroot mode: --check warns that the rootfs does not know the uid.
+printf '[rootfs]\npath = %s\n[process]\ncommand = /bin/true\n' "$R" | manifest "$T/chroot-id.ini"
+run_qrun --check "$T/chroot-id.ini"
+like "$RC:$ERR" "^0:qrun: identity: the rootfs's /etc/passwd has no entry for uid $qt_uid \\($qt_user\\)" \
+        "chroot mode: --check says the rootfs has no entry for the uid"
+run_qrun --check -s user.uid=0 "$T/chroot-id.ini"
+is "$RC:$ERR" "0:" "... and nothing when it has one (uid 0)"
+{ base; printf '[user]\npasswd = maybe\n'; } | manifest "$T/badpw.ini"
+run_qrun "$T/badpw.ini" -- /bin/true
+is "$RC:$ERR" "125:$T/badpw.ini:5: [user] passwd: expected a boolean (true/false/yes/no/on/off/1/0), got \"maybe\"" \
+        "passwd: a boolean"
 
 # Nothing was left mounted on the host by any run above.
 is "$(grep -c "$T" /proc/self/mountinfo)" "$host_mounts_before" "no mount is left on the host"

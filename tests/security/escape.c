@@ -215,12 +215,14 @@ static int proc_pids(char **argv)
         return 0;
 }
 
-/* Pushes a command into the terminal on stdin, as if typed at its prompt. */
+/* Pushes a command into the terminal on stdin, as if typed at its prompt;
+ * argv[0], if given, is the request to use instead (all 64 bits reach the
+ * filter: 0x100005412 is TIOCSTI for the kernel, which reads an unsigned int). */
 static int tiocsti(char **argv)
 {
-        (void)argv;
         char c = '#';
-        printf("%s\n", answer(syscall(SYS_ioctl, 0, TIOCSTI, &c)));
+        unsigned long request = argv[0] ? strtoul(argv[0], NULL, 0) : TIOCSTI;
+        printf("%s\n", answer(syscall(SYS_ioctl, 0, request, &c)));
         return 0;
 }
 

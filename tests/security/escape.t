@@ -106,13 +106,24 @@ attempt "$T/mount.ini" ESRCH "nor signalled" -- kill "${other:-1}"
 kill "$other_qrun"
 wait "$other_qrun" 2>/dev/null
 
-# TIOCSTI: the command must not type into the caller's terminal.
+# TIOCSTI: the command must not type into the caller's terminal. On a terminal
+# the command keeps it (job control) and the seccomp filter refuses TIOCSTI and
+# TIOCLINUX on the request's low 32 bits; with profile = none it gets a new
+# session, and the kernel refuses TIOCSTI on a terminal that is not its own.
 if [ -c /dev/ptmx ] && command -v script >/dev/null; then
-        inside=$(as_user script -qec "$QRUN $T/chroot.ini -- /bin/escape tiocsti" /dev/null \
-                </dev/null | tr -d '\r')
-        is "$inside" EPERM "chroot: tiocsti: no controlling terminal (setsid), so TIOCSTI is refused"
+        on_tty() {
+                as_user script -qec "$*" /dev/null </dev/null | tr -d '\r'
+        }
+        is "$(on_tty "$QRUN $T/chroot.ini -- /bin/escape tiocsti")" EPERM \
+                "chroot: tiocsti: the filter refuses it on the kept terminal"
+        is "$(on_tty "$QRUN $T/chroot.ini -- /bin/escape tiocsti 0x100005412")" EPERM \
+                "chroot: tiocsti with bit 32 set (CVE-2019-10063's bypass) is refused too"
+        is "$(on_tty "$QRUN $T/chroot.ini -- /bin/escape tiocsti 0x541c")" EPERM \
+                "chroot: TIOCLINUX is refused"
+        is "$(on_tty "$QRUN -s seccomp.profile=none $T/chroot.ini -- /bin/escape tiocsti")" EPERM \
+                "profile = none: tiocsti: a new session without a controlling terminal, so the kernel refuses"
 else
-        skip "no /dev/ptmx or script(1) for the TIOCSTI attempt"
+        for i in 1 2 3 4; do skip "no /dev/ptmx or script(1) for the TIOCSTI attempt"; done
 fi
 
 # ---- mounts and namespaces: no CAP_SYS_ADMIN, not even with uid 0 ----

@@ -109,7 +109,8 @@ static void test_full_manifest(void)
                 found_job += !strcmp(e, "JOB=job-42");
                 found_empty += !strcmp(e, "EMPTY=");
                 paths += !strncmp(e, "PATH=", 5);
-                tap_ok(strncmp(e, "HOME=", 5) != 0, "caller's HOME is not passed");
+                tap_ok(strncmp(e, "HOME=", 5) != 0 || !strcmp(e, "HOME=/root"),
+                       "caller's HOME is not passed (HOME=/root for uid 0)");
         }
         tap_ok(found_keep && found_prefix && found_job && found_empty, "environment entries");
         tap_is_num(paths, 1, "one PATH (the explicit one, no default)");
@@ -162,7 +163,22 @@ static void test_defaults_and_relative_path(void)
         tap_is_str(cfg.process.cwd, "/", "cwd defaults to /");
         tap_ok(!cfg.process.umask_loc.file, "umask inherited by default");
         tap_is_num(cfg.limits.timeout_ms, 0, "no timeout by default");
-        tap_is_num(cfg.process.envp.len, 1, "environment: only PATH");
+        tap_ok(cfg.process.env_defaults, "env_defaults defaults to true");
+        bool path = false, home = false;
+        for (size_t i = 0; i < cfg.process.envp.len; i++) {
+                const char *e = cfg.process.envp.items[i];
+                path |=
+                    !strcmp(e, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                home |= !strcmp(e, "HOME=/");
+        }
+        tap_ok(path && home, "environment: the default PATH and HOME=/");
+        config_free(&cfg);
+        errors = load(&cfg,
+                      write_manifest("rel.ini", "[rootfs]\npath = img\n[process]\n"
+                                                "command = /bin/true\nenv_defaults = false\n"),
+                      NULL, &msgs);
+        tap_is_num(errors, 0, "env_defaults = false: no errors");
+        tap_is_num(cfg.process.envp.len, 1, "env_defaults = false: only PATH");
         tap_is_str(cfg.process.envp.items[0],
                    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                    "default PATH");

@@ -16,6 +16,8 @@
 #define _GNU_SOURCE
 #include "tap.h"
 #include "seccomp_harness.h"
+#include "seccomp.h"
+#include "seccomp_tables.h"
 
 #include <sys/syscall.h>
 
@@ -241,6 +243,7 @@ enum {
         CASE_CLONE_NS,
         CASE_CLONE3,
         CASE_VSOCK_ALG,
+        CASE_TIOCSTI,
         NCASES
 };
 static const char *const case_reason[NCASES] = {
@@ -253,6 +256,8 @@ static const char *const case_reason[NCASES] = {
     "clone with a namespace flag: EPERM (hardening 1, Docker's rule)",
     "clone3: ENOSYS so that libc falls back to clone (hardening 2, Docker's rule)",
     "socket(AF_VSOCK) and socket(AF_ALG): EAFNOSUPPORT (hardenings 3 and 4)",
+    "ioctl(TIOCSTI) and ioctl(TIOCLINUX): EPERM (hardening 5: the command may keep the "
+    "caller's terminal)",
 };
 
 struct comparison {
@@ -286,6 +291,7 @@ static struct comparison compare(const struct sc_policy *p, const struct sc_poli
         int nr_clone = seccomp_syscall_resolve_name_arch(t->audit_arch, "clone");
         int nr_clone3 = seccomp_syscall_resolve_name_arch(t->audit_arch, "clone3");
         int nr_socket = seccomp_syscall_resolve_name_arch(t->audit_arch, "socket");
+        int nr_ioctl = seccomp_syscall_resolve_name_arch(t->audit_arch, "ioctl");
         for (size_t i = 0; i < vs.n; i++) {
                 const struct seccomp_data *d = &vs.v[i];
                 struct seccomp_data low, dt = as_target(t, d);
@@ -309,6 +315,10 @@ static struct comparison compare(const struct sc_policy *p, const struct sc_poli
                          ((uint32_t)d->args[0] == 40 || (uint32_t)d->args[0] == 38) &&
                          q == (SECCOMP_RET_ERRNO | EAFNOSUPPORT))
                         c.cases[CASE_VSOCK_ALG]++;
+                else if (allow_hardenings && d->nr == nr_ioctl &&
+                         ((uint32_t)d->args[1] == 0x5412 || (uint32_t)d->args[1] == 0x541c) &&
+                         q == (SECCOMP_RET_ERRNO | EPERM))
+                        c.cases[CASE_TIOCSTI]++;
                 else if (upper && q == bpf_run(theirs, theirs_len, &lowt, NULL))
                         c.cases[CASE_UPPER_HALF]++;
                 else if (fallback_rule(p, d->nr, &fb) && l == fb)
@@ -448,7 +458,7 @@ static void test_profiles(void)
         struct comparison c = compare(&def, &ref, &t, &pdef, podman, len, true);
         report_comparison("default.ini behaves like podman's profile", &c);
         tap_ok(c.cases[CASE_CLONE_NS] && c.cases[CASE_CLONE3] && c.cases[CASE_VSOCK_ALG] &&
-                   c.cases[CASE_UPPER_HALF],
+                   c.cases[CASE_TIOCSTI] && c.cases[CASE_UPPER_HALF],
                "each named hardening shows up (the comparison looks where it should)");
         free(podman);
 
@@ -462,6 +472,50 @@ static void test_profiles(void)
         sc_policy_free(&def);
         sc_policy_free(&strict);
         sc_policy_free(&ref);
+}
+
+/* ---- the terminal: which programs let the command keep it ---- */
+
+static uint32_t ioctl_verdict(const struct sc_builtin_profile *b, uint64_t request)
+{
+        struct seccomp_data d = {.nr = SYS_ioctl, .arch = sc_native.audit_arch};
+        d.args[1] = request;
+        struct seccomp_data x = as_target(&sc_native, &d);
+        return bpf_run(b->insns, b->len, &x, NULL);
+}
+
+/* Every built-in program seccomp_refuses_terminal_injection() accepts refuses
+ * TIOCSTI and TIOCLINUX, also with bits set above the low 32, and allows the
+ * terminal's other requests; the shipped profiles are among them. */
+static void test_terminal_injection(void)
+{
+        unsigned accepted = 0;
+        for (unsigned i = 0; i < sc_builtin_count; i++) {
+                const struct sc_builtin_profile *b = &sc_builtins[i];
+                struct seccomp_config s = {.program = b->name, .insns = b->insns, .len = b->len};
+                if (!seccomp_refuses_terminal_injection(&s))
+                        continue;
+                accepted++;
+                const uint32_t eperm = SECCOMP_RET_ERRNO | EPERM;
+                char title[160];
+                snprintf(title, sizeof(title),
+                         "%s: TIOCSTI and TIOCLINUX get EPERM, upper bits set or not", b->name);
+                tap_ok(ioctl_verdict(b, 0x5412) == eperm && ioctl_verdict(b, 0x541c) == eperm &&
+                           ioctl_verdict(b, 0x100005412ull) == eperm &&
+                           ioctl_verdict(b, 0xffffffff0000541cull) == eperm,
+                       title);
+                snprintf(title, sizeof(title), "%s: TIOCGWINSZ and TCGETS are allowed", b->name);
+                tap_ok(ioctl_verdict(b, 0x5413) == SECCOMP_RET_ALLOW &&
+                           ioctl_verdict(b, 0x5401) == SECCOMP_RET_ALLOW &&
+                           ioctl_verdict(b, 0x100005401ull) == SECCOMP_RET_ALLOW,
+                       title);
+        }
+        tap_is_num(accepted, 4,
+                   "default, strict and their fakeroot compositions keep the terminal");
+        struct seccomp_config none = {0}, fakeroot_only = {.program = "fakeroot"};
+        tap_ok(!seccomp_refuses_terminal_injection(&none) &&
+                   !seccomp_refuses_terminal_injection(&fakeroot_only),
+               "no filter, or fakeroot alone: a new session");
 }
 
 /* Other architectures: nothing may assume x86_64 (aarch64), nor little endian
@@ -733,6 +787,7 @@ int main(void)
         test_far_jumps();
         test_decision_blowup();
         test_profiles();
+        test_terminal_injection();
         test_other_architectures();
         return tap_done();
 }
