@@ -430,6 +430,47 @@ static void test_landlock_rights(void)
                "landlock: write on a file: only file rights");
 }
 
+/* Join mode's derived settings, keep_fds, and PMIx's directory. */
+static void test_join(void)
+{
+        struct config cfg = {0};
+        const char *msgs;
+        char text[600];
+        snprintf(text, sizeof(text), "[rootfs]\npath = %s\n[process]\ncommand = /bin/true\n",
+                 rootfs);
+        int fd = open("/dev/null", O_RDONLY);
+        char keep[64];
+        snprintf(keep, sizeof(keep), "process.keep_fds=%d", fd);
+        setenv("PMIX_SERVER_TMPDIR", dir, 1);
+        const char *sets[] = {"namespaces.join=k1", keep, NULL};
+        unsigned errors = load(&cfg, write_manifest("join.ini", text), sets, &msgs);
+        tap_is_num(errors, 0, "join: no errors");
+        tap_is_str(msgs, "", "join: no messages");
+        tap_is_str(cfg.ns.join_key, "k1", "join = k1: the key");
+        tap_ok(!cfg.ns.pid && cfg.ns.ipc, "join: no pid namespace, an ipc one");
+        tap_ok(cfg.mounts.enabled && cfg.mounts.dev == DEV_MINIMAL,
+               "join: mount mode, dev = minimal");
+        tap_is_num(cfg.process.env_preset, ENV_PRESET_HPC, "join: env_preset = hpc");
+        tap_ok(cfg.process.nkeep_fds == 1 && cfg.process.keep_fds[0] == fd, "keep_fds");
+        tap_ok(cfg.mounts.nbinds == 1 && !strcmp(cfg.mounts.binds[0].dst, dir) &&
+                   !strcmp(cfg.mounts.binds[0].src, dir),
+               "PMIX_SERVER_TMPDIR is bound at its path");
+        tap_ok(cfg.mounts.ntmpfs == 1 &&
+                   !strncmp(dir, cfg.mounts.tmpfs[0].dst, strlen(cfg.mounts.tmpfs[0].dst)),
+               "... on a tmpfs over its parent, which the rootfs has without it");
+        unsetenv("PMIX_SERVER_TMPDIR");
+        setenv("SLURM_JOB_ID", "5", 1);
+        setenv("SLURM_STEP_ID", "1", 1);
+        const char *autos[] = {"namespaces.join=auto", "process.env_preset=none", NULL};
+        errors = load(&cfg, write_manifest("join.ini", text), autos, &msgs);
+        tap_is_str(cfg.ns.join_key, "slurm-5.1", "join = auto: the Slurm step");
+        tap_is_num(cfg.process.env_preset, ENV_PRESET_NONE, "env_preset = none stays");
+        unsetenv("SLURM_JOB_ID");
+        unsetenv("SLURM_STEP_ID");
+        close(fd);
+        config_free(&cfg);
+}
+
 int main(void)
 {
         snprintf(dir, sizeof(dir), "/tmp/qrun-unit.XXXXXX");
@@ -447,6 +488,7 @@ int main(void)
         test_validation();
         test_files();
         test_landlock_rights();
+        test_join();
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         return tap_done() | (system(cmd) != 0);
