@@ -144,7 +144,7 @@ static pid_t start_container(void *arg, const struct each_task *task, int *error
                 fail("setup", errno, "unable to create the error pipe");
         pid_t child = namespaces_fork(&cfg->ns);
         if (child < 0)
-                fail("setup", errno, "unable to fork into new namespaces");
+                fail("setup", errno, "unable to fork");
         if (child == 0)
                 container_main(cfg, task);
         *errors = fail_pipe_parent_side();
