@@ -221,8 +221,9 @@ static void finish_task(struct run *r, struct slot *s, int wstatus)
         for (int i = 0; i < 2; i++)
                 if (s->streams[i].fd >= 0)
                         read_stream(&s->streams[i], number, true);
-        char prefix[32];
-        snprintf(prefix, sizeof(prefix), s->err_file >= 0 ? "" : "[task %u] ", number);
+        char prefix[32] = ""; /* none in the task's own .err file */
+        if (s->err_file < 0)
+                snprintf(prefix, sizeof(prefix), "[task %u] ", number);
         int reported =
             fail_pipe_collect(s->errors, s->err_file >= 0 ? s->err_file : STDERR_FILENO, prefix);
         if (s->err_file >= 0)
