@@ -146,6 +146,21 @@ static void note_add(char *buf, size_t size, const char *fmt, ...)
         va_end(ap);
 }
 
+/* Why --check expects a library to be skipped at launch, or "". */
+static const char *library_note(const char *path)
+{
+        char link[8];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        bool native = fd >= 0 && gpu_elf_native(fd);
+        if (fd >= 0)
+                close(fd);
+        if (!native)
+                return " (skipped: not this machine's ELF)";
+        if (readlink(path, link, sizeof(link)) > 0 && link[0] == '/')
+                return " (skipped: an absolute link, which its directory's bind cannot follow)";
+        return "";
+}
+
 /* One line per kind of bind, "; " before each but the first. */
 static void note_binds(const struct gpu_config *g, char *buf, size_t size)
 {
@@ -163,14 +178,8 @@ static void note_binds(const struct gpu_config *g, char *buf, size_t size)
                                          *subdirs[kind] ? g->dir : "", subdirs[kind]);
                         }
                         any = true;
-                        int fd = kind == GPU_LIBRARY ? open(b->src, O_RDONLY | O_CLOEXEC) : -1;
-                        bool skip = kind == GPU_LIBRARY && (fd < 0 || !gpu_elf_native(fd));
-                        if (fd >= 0)
-                                close(fd);
                         note_add(buf, size, " %s%s", b->dst,
-                                 skip ? " (skipped: not this "
-                                        "machine's ELF)"
-                                      : "");
+                                 kind == GPU_LIBRARY ? library_note(b->src) : "");
                 }
         }
 }
@@ -378,27 +387,12 @@ static bool already_bound(const struct gpu_config *g, enum gpu_kind kind, const 
         return false;
 }
 
-/* The file a cache entry's path names, as DIRECTORY/NAME: the cache names
- * the soname link (libcuda.so.1 -> libcuda.so.550.54.14), and a link to a
- * name in the same directory keeps working in that directory's bind; any
- * other link is resolved here. */
-static char *library_file(const char *path)
-{
-        char link[PATH_MAX];
-        ssize_t n = readlink(path, link, sizeof(link) - 1);
-        if (n < 0)
-                return xstrdup(path); /* not a link (or not there: the ELF check says so) */
-        link[n] = '\0';
-        if (!strchr(link, '/'))
-                return xasprintf("%.*s/%s", (int)(strrchr(path, '/') - path), path, link);
-        char *real = realpath(path, NULL);
-        return real ? real : xstrdup(path);
-}
-
-/* Adds the library at path under name, and its directory to bind. */
+/* Adds the library at path under name, and its directory to bind. The
+ * cache names the soname link (libcuda.so.1 -> libcuda.so.550.54.14): a link
+ * to a name in the same directory keeps working in that directory's bind. */
 static void add_library(struct gpu_config *g, const char *path, const char *name)
 {
-        char *file = library_file(path);
+        char *file = xstrdup(path);
         size_t len = (size_t)(strrchr(file, '/') - file);
         char *dir = len ? xasprintf("%.*s", (int)len, file) : xstrdup("/");
         size_t i = 0;

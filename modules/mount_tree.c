@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -305,9 +306,11 @@ static int link_library(int top, int lib, const struct gpu_config *g, const stru
 {
         char rel[PATH_MAX], target[PATH_MAX];
         snprintf(rel, sizeof(rel), ".host/%d%s", b->host_dir, strrchr(b->src, '/'));
-        /* No O_CLOEXEC: closed before anything runs, and musl adds an
-         * fcntl() to every open that asks for it (40 libraries, 40 calls). */
-        int fd = openat(top, rel, O_RDONLY);
+        /* No O_CLOEXEC: closed before anything runs. */
+        /* Beneath DIR: a link to an absolute path would not resolve in the
+         * container, so it is skipped like a file of another machine. */
+        struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_BENEATH};
+        int fd = (int)syscall(SYS_openat2, top, rel, &how, sizeof(how));
         bool native = fd >= 0 && gpu_elf_native(fd);
         if (fd >= 0)
                 close(fd);

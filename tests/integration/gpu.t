@@ -127,8 +127,8 @@ gpu_qrun "$ALL" "$T/auto.ini" -- /bin/sh -c 'ls /usr/local/nvidia/lib64 | tr "\n
 is "$OUT" "libcuda.so libcuda.so.1 libnvidia-ml.so.1 libnvidia-ptxjitcompiler.so.1 " \
         "the driver's libraries by the names programs ask for; not a library off the list, not one of another ELF machine"
 gpu_qrun "$ALL" "$T/auto.ini" -- /bin/sh -c 'readlink /usr/local/nvidia/lib64/libcuda.so.1; readlink /usr/local/nvidia/lib64/libcuda.so; test -f /usr/local/nvidia/.host/1/libnvidia-ml.so.1 || echo "no 32-bit directory"'
-is "$OUT" "/usr/local/nvidia/.host/0/libcuda.so.550.54.14
-/usr/local/nvidia/.host/0/libcuda.so.1
+is "$OUT" "/usr/local/nvidia/.host/0/libcuda.so.1
+/usr/local/nvidia/.host/0/libcuda.so
 no 32-bit directory" "each name links into the bind of the library's directory (one bind, not one per library)"
 gpu_qrun "$ALL" "$T/auto.ini" -- /bin/sh -c 'wc -c </usr/local/nvidia/lib64/libnvidia-ml.so.1'
 is "$OUT" "$(wc -c <"$F/lib64/libnvidia-ml.so.550.54.14")" "the 64-bit libnvidia-ml.so.1, not the 32-bit one with the same soname"
