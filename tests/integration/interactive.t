@@ -56,11 +56,16 @@ expect() {
         [ $rc -eq 0 ] || printf '#   screen:\n%s\n' "$(screen | sed 's/^/#     /')"
         return $rc
 }
+# qrun_pid: the oldest live qrun process of the test user: its monitor (not a
+# zombie that an earlier test's qrun left for this VM's slow init to reap).
+qrun_pid() {
+        pgrep -u "$QRUN_TEST_USER" -o -x "$QRUN_NAME" -r R,S,D,T,t
+}
 # qrun_holds_terminal: the terminal's foreground group is qrun's (the outer
 # shell's fg has handed it over), so that keys typed now reach qrun's side.
 qrun_holds_terminal() {
         local pid
-        pid=$(pgrep -u "$QRUN_TEST_USER" -o -x "$QRUN_NAME") || return 1
+        pid=$(qrun_pid) || return 1
         [ "$(ps -o tpgid= -p "$pid" | tr -d ' ')" = "$(ps -o pgid= -p "$pid" | tr -d ' ')" ]
 }
 clear_screen() {
@@ -75,14 +80,14 @@ type_line "$QRUN $T/m.ini -- /bin/sh -i"
 expect "an interactive shell inside starts, without 'no job control'" last_line_is '^inner\$$' ||
         { echo "Bail out! no shell inside"; exit 1; }
 ok "$(shows 'job control|can.t access tty'; [ $? -ne 0 ]; echo $?)" "no job-control warning"
-qrun_pid=$(pgrep -u "$QRUN_TEST_USER" -o -x "$QRUN_NAME")
+monitor=$(qrun_pid)
 
 type_line "sleep 77"
 wait_until test_pgrep -x -f "sleep 77"
 tm send-keys C-z
 expect "Ctrl-Z stops the job inside" shows '\[1\]\+ +Stopped +sleep 77'
 expect "... and the inner shell prompts again" last_line_is '^inner\$$'
-like "$(ps -o stat= -p "${qrun_pid:?no $QRUN_NAME process}")" '^[SR]' "qrun itself is not stopped"
+like "$(ps -o stat= -p "${monitor:?no $QRUN_NAME process}")" '^[SR]' "qrun itself is not stopped"
 clear_screen
 type_line "jobs"
 expect "jobs lists it" shows '^\[1\]\+ +Stopped +sleep 77'
