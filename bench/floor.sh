@@ -14,12 +14,7 @@
 rounds=${1:-20}
 runs=${2:-150}
 
-deps bench
-(cd "$REPO" && ./build.sh >/dev/null)
-make_workdir
-"$REPO/tools/mkrootfs.sh" "$WORK/rootfs" >/dev/null
-(cd "$REPO" && musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror bench/floor.c -o "$WORK/floor")
-cp "$REPO/build/qrun" "$WORK/qrun"
+bench_fixture
 printf '[rootfs]\npath = %s\n[process]\ncommand = /bin/true\n' "$WORK/rootfs" >"$WORK/true.ini"
 printf '[rootfs]\npath = %s\n[process]\ncommand = /bin/true\n[seccomp]\nprofile = none\n' "$WORK/rootfs" \
         >"$WORK/true-none.ini"

@@ -33,6 +33,17 @@ make_workdir() {
         mkdir -m 777 "$WORK/out"
 }
 
+# The usual start of a launch benchmark: its packages, qrun built, and a work
+# directory with the busybox rootfs, bench/floor.c's floor and a copy of qrun.
+bench_fixture() {
+        deps bench
+        (cd "$REPO" && ./build.sh >/dev/null)
+        make_workdir
+        "$REPO/tools/mkrootfs.sh" "$WORK/rootfs" >/dev/null
+        (cd "$REPO" && musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror bench/floor.c -o "$WORK/floor")
+        cp "$REPO/build/qrun" "$WORK/qrun"
+}
+
 machine_summary() {
         printf -- '- machine: %s, %s cores, kernel %s\n' "$(. /etc/os-release && echo "$PRETTY_NAME")" "$(nproc)" "$(uname -r)"
         printf -- '- date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"

@@ -18,12 +18,7 @@ tasks=${1:-5000}
 rounds=${2:-3}
 jobs=${3:-2}
 
-deps bench
-(cd "$REPO" && ./build.sh >/dev/null)
-make_workdir
-"$REPO/tools/mkrootfs.sh" "$WORK/rootfs" >/dev/null
-(cd "$REPO" && musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror bench/floor.c -o "$WORK/floor")
-cp "$REPO/build/qrun" "$WORK/qrun"
+bench_fixture
 printf '[rootfs]\npath = %s\n' "$WORK/rootfs" >"$WORK/m.ini"
 awk -v n="$tasks" 'BEGIN {for (i = 0; i < n; i++) print "/bin/true"}' >"$WORK/tasks"
 chmod -R a+rX "$WORK"

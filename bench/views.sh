@@ -23,12 +23,7 @@ rounds=${1:-10}
 runs=${2:-100}
 baseline_ref=${3:-e46c2b1}
 
-deps bench
-(cd "$REPO" && ./build.sh >/dev/null)
-make_workdir
-"$REPO/tools/mkrootfs.sh" "$WORK/rootfs" >/dev/null
-(cd "$REPO" && musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror bench/floor.c -o "$WORK/floor")
-cp "$REPO/build/qrun" "$WORK/qrun"
+bench_fixture
 
 # The baseline binary, built from its own worktree.
 git -C "$REPO" worktree add --detach "$WORK/base" "$baseline_ref" >/dev/null 2>&1

@@ -18,11 +18,7 @@
 launches=${1:-300}
 rounds=${2:-3}
 
-deps bench
-(cd "$REPO" && ./build.sh >/dev/null)
-make_workdir
-"$REPO/tools/mkrootfs.sh" "$WORK/rootfs" >/dev/null
-(cd "$REPO" && musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror bench/floor.c -o "$WORK/floor")
+bench_fixture # its qrun is replaced by the unstripped build below
 gcc "${QRUN_AUX_CFLAGS[@]}" -Werror "$BENCH_DIR/throughput.c" -o "$WORK/throughput"
 (cd "$REPO" && musl-gcc "${QRUN_CFLAGS[@]}" -I"$QRUN_MUSL_INCLUDE" -I"$QRUN_DEPS/include" \
         "${QRUN_INCLUDES[@]}" "${QRUN_SOURCES[@]}" "$QRUN_TABLES" "$QRUN_LIBINIH" -Lbuild/lib -L"$QRUN_DEPS/lib" \
