@@ -78,10 +78,7 @@ static bool add_device_nodes(struct cdi_ctx *c, const json_t *nodes)
                 if (stat(host, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
                         return cdi_error(c, "device node %s: %s", host,
                                          errno ? strerror(errno) : "not a device");
-                bool seen = false;
-                for (size_t k = 0; k < g->nbinds && !seen; k++)
-                        seen = g->binds[k].kind == GPU_DEVICE && !strcmp(g->binds[k].dst, path);
-                if (!seen)
+                if (!gpu_already_bound(g, GPU_DEVICE, path))
                         gpu_add(g, GPU_DEVICE, false, xstrdup(host), xstrdup(path));
         }
         return true;

@@ -379,7 +379,7 @@ static int compare_stem(const void *key, const void *elem)
         return strcmp(key, *(const char *const *)elem);
 }
 
-static bool already_bound(const struct gpu_config *g, enum gpu_kind kind, const char *dst)
+bool gpu_already_bound(const struct gpu_config *g, enum gpu_kind kind, const char *dst)
 {
         for (size_t i = 0; i < g->nbinds; i++)
                 if (g->binds[i].kind == kind && !strcmp(g->binds[i].dst, dst))
@@ -427,7 +427,7 @@ static int on_cache_entry(void *arg, const struct ldcache_entry *e)
                 return 0;
         if (e->flags != ldcache_native_flags)
                 g->ldcache_skipped++;
-        else if (!already_bound(g, GPU_LIBRARY, e->key))
+        else if (!gpu_already_bound(g, GPU_LIBRARY, e->key))
                 add_library(g, e->value, e->key);
         return 0;
 }

@@ -107,4 +107,7 @@ bool cdi_load(struct config *cfg, struct diag *d);
 /* Adds one bind to g (takes src and dst). */
 void gpu_add(struct gpu_config *g, enum gpu_kind kind, bool dir, char *src, char *dst);
 
+/* Something of this kind is already bound at dst inside. */
+bool gpu_already_bound(const struct gpu_config *g, enum gpu_kind kind, const char *dst);
+
 #endif
