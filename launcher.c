@@ -9,9 +9,11 @@
  *     2. read the command line and the manifest, validate the values, resolve
  *        what depends on several sections (this opens the rootfs once) and
  *        check the paths against it; nothing on the system is touched before
- *     3. block the forwarded signals, start a SquashFS rootfs's FUSE server
- *        (outside our namespaces), unshare the user namespace, write the id maps,
- *        drop the bounding set (once for every container)
+ *     3. with [gpu], find or make its library directory (once per node, in
+ *        the runtime directory); block the forwarded signals, start a
+ *        SquashFS rootfs's FUSE server (outside our namespaces), unshare the
+ *        user namespace, write the id maps, drop the bounding set (once for
+ *        every container)
  *     4. decide whether the command keeps the caller's terminal, fork the
  *        container's first process into new pid/ipc/uts (and net if asked)
  *        namespaces, then forward signals, relay job control, enforce the
@@ -86,6 +88,22 @@ static void load_tasks(struct each_list *tasks)
                 diag_finish(&d);
                 exit(EXIT_QRUN_FAILED);
         }
+}
+
+/* [gpu]: what the container binds at DIR, found or made (gpu_cache.c). */
+static void prepare_gpu(struct gpu_config *g)
+{
+        uint64_t started = step_start();
+        struct failure e;
+        if (gpu_prepare(g, &e) < 0)
+                fail("gpu", errno, "%s", e.what);
+        if (g->dir_made)
+                verbose_step("gpudir", started,
+                             "%s made: %u links and mount points, %u skipped (not this "
+                             "machine's ELF)",
+                             g->made_dir, g->dir_files, g->dir_skipped);
+        else if (g->made_dir)
+                verbose_step("gpudir", started, "%s found", g->made_dir);
 }
 
 /* The command's process: the last steps, then exec. Never returns. */
@@ -181,6 +199,7 @@ int main(int argc, char **argv)
 
         leak_check_now();
         uint64_t step = step_start();
+        prepare_gpu(&cfg.gpu); /* the library directory: once per node, in the runtime directory */
         signals_block();
         if (cfg.rootfs.kind == ROOTFS_SQUASHFS)
                 squashfs_start(&cfg); /* the image's shared server, outside our namespaces */

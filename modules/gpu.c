@@ -4,6 +4,7 @@
 #include "ldcache.h"
 #include "manifest.h"
 #include "paths.h"
+#include "rundir.h"
 
 #include <dirent.h>
 #include <elf.h>
@@ -227,6 +228,7 @@ void gpu_config_free(struct gpu_config *g)
         strv_free(&g->env);
         strv_free(&g->lib_dirs);
         strv_free(&g->not_run);
+        free(g->made_dir);
 }
 
 void gpu_add(struct gpu_config *g, enum gpu_kind kind, bool dir, char *src, char *dst)
@@ -390,7 +392,7 @@ bool gpu_already_bound(const struct gpu_config *g, enum gpu_kind kind, const cha
 /* Adds the library at path under name, and its directory to bind. The
  * cache names the soname link (libcuda.so.1 -> libcuda.so.550.54.14): a link
  * to a name in the same directory keeps working in that directory's bind. */
-static void add_library(struct gpu_config *g, const char *path, const char *name)
+void gpu_add_library(struct gpu_config *g, const char *path, const char *name)
 {
         char *file = xstrdup(path);
         size_t len = (size_t)(strrchr(file, '/') - file);
@@ -428,20 +430,51 @@ static int on_cache_entry(void *arg, const struct ldcache_entry *e)
         if (e->flags != ldcache_native_flags)
                 g->ldcache_skipped++;
         else if (!gpu_already_bound(g, GPU_LIBRARY, e->key))
-                add_library(g, e->value, e->key);
+                gpu_add_library(g, e->value, e->key);
         return 0;
 }
 
-/* The driver's libraries, through the host's ld.so.cache. */
+/* The cache file's identity, and what qrun looks for in it: its index
+ * (gpu_cache.c) is good for this file as long as ldconfig has not replaced
+ * it, and for this qrun's list of names. */
+static uint64_t index_key(const char *path, const struct stat *st)
+{
+        uint64_t h = fnv1a(0xcbf29ce484222325ULL, path, strlen(path) + 1);
+        const uint64_t id[] = {st->st_dev,
+                               st->st_ino,
+                               (uint64_t)st->st_size,
+                               (uint64_t)st->st_mtim.tv_sec,
+                               (uint64_t)st->st_mtim.tv_nsec,
+                               (uint64_t)st->st_ctim.tv_sec,
+                               (uint64_t)st->st_ctim.tv_nsec,
+                               (uint64_t)ldcache_native_flags};
+        h = fnv1a(h, id, sizeof(id));
+        for (size_t i = 0; i < ARRAY_SIZE(driver_libraries); i++)
+                h = fnv1a(h, driver_libraries[i], strlen(driver_libraries[i]) + 1);
+        return h ? h : 1;
+}
+
+/* The driver's libraries, through the host's ld.so.cache: from the index
+ * an earlier launch kept of this very cache file, else by reading it. */
 static bool find_libraries(const struct config *cfg, struct gpu_config *g, struct diag *d)
 {
         uint64_t started = step_start();
         struct loc at = key_loc(cfg, g->ldcache_loc, "ldcache");
         const unsigned char *buf;
         size_t len;
+        struct stat st;
+        size_t before = g->nbinds;
+        if (stat(g->ldcache, &st) < 0)
+                return diag_error_at(d, at, "%s: %s", g->ldcache, strerror(errno));
+        g->index_key = index_key(g->ldcache, &st);
+        g->index_read = gpu_index_read(g);
+        if (g->index_read) {
+                verbose_step("ldcache", started, "%s: %lld bytes, %zu driver libraries (its index)",
+                             g->ldcache, (long long)st.st_size, g->nbinds - before);
+                return true;
+        }
         if (ldcache_map(g->ldcache, &buf, &len) < 0)
                 return diag_error_at(d, at, "%s: %s", g->ldcache, strerror(errno));
-        size_t before = g->nbinds;
         int rc = ldcache_parse(buf, len, on_cache_entry, g);
         ldcache_unmap(buf, len);
         if (rc < 0)
@@ -452,6 +485,15 @@ static bool find_libraries(const struct config *cfg, struct gpu_config *g, struc
         verbose_step("ldcache", started, "%s: %zu bytes, %zu driver libraries", g->ldcache, len,
                      g->nbinds - before);
         return true;
+}
+
+bool gpu_has_dir_content(const struct gpu_config *g)
+{
+        for (size_t i = 0; i < g->nbinds; i++)
+                if (g->binds[i].kind == GPU_LIBRARY || g->binds[i].kind == GPU_PROGRAM ||
+                    g->binds[i].kind == GPU_LINK)
+                        return true;
+        return false;
 }
 
 /* nvidia-smi in the caller's PATH, and its companions beside it (the

@@ -76,6 +76,12 @@ struct gpu_config {
         struct strv lib_dirs;     /* more LD_LIBRARY_PATH entries (CDI's update-ldcache folders) */
         struct strv not_run;      /* CDI hooks qrun does not run */
         unsigned ldcache_skipped; /* cache entries of another architecture */
+        /* Kept in the runtime directory (gpu_cache.c). */
+        uint64_t index_key; /* the ld.so.cache's identity; 0: no cache was read (CDI) */
+        bool index_read;    /* the libraries came from the cache's index, not a scan */
+        char *made_dir;     /* the library directory to bind at DIR (gpu_prepare) */
+        bool dir_made;      /* by this launch, holding dir_files, dir_skipped */
+        unsigned dir_files, dir_skipped;
 };
 
 extern const struct section_def gpu_section;
@@ -103,6 +109,23 @@ bool gpu_elf_native(int fd);
 /* CDI (cdi.c): adds the spec's devices, mounts, environment and library
  * folders for the devices [gpu] devices selects. */
 bool cdi_load(struct config *cfg, struct diag *d);
+
+/* Monitor step, after the manifest is checked and before any namespace
+ * (gpu_cache.c): finds or makes, in the runtime directory, the library
+ * directory the container binds at DIR, and keeps the ld.so.cache index
+ * when the cache had to be scanned. 0, or -1 with e. */
+struct failure;
+int gpu_prepare(struct gpu_config *g, struct failure *e);
+
+/* Resolve step: the libraries from the index of g->index_key's cache, if
+ * there is a sound one; false (nothing added) if not. */
+bool gpu_index_read(struct gpu_config *g);
+
+/* A driver library at path (the host's), under name in DIR/lib64. */
+void gpu_add_library(struct gpu_config *g, const char *path, const char *name);
+
+/* Something goes into DIR (libraries, programs, links). */
+bool gpu_has_dir_content(const struct gpu_config *g);
 
 /* Adds one bind to g (takes src and dst). */
 void gpu_add(struct gpu_config *g, enum gpu_kind kind, bool dir, char *src, char *dst);

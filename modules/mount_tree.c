@@ -298,61 +298,6 @@ static int bind_program(int dirfd, const struct gpu_bind *b, struct failure *e)
         return attach(mnt, dirfd, b->dst, false, e, b->dst);
 }
 
-/* A library: the link lib/name -> DIR/.host/N/FILE when that file (opened
- * through top, DIR's descriptor: the very file the link will reach) is this
- * machine's ELF. 1 when linked, 0 when skipped, -1 on failure. */
-static int link_library(int top, int lib, const struct gpu_config *g, const struct gpu_bind *b,
-                        struct failure *e)
-{
-        char rel[PATH_MAX], target[PATH_MAX];
-        snprintf(rel, sizeof(rel), ".host/%d%s", b->host_dir, strrchr(b->src, '/'));
-        /* No O_CLOEXEC: closed before anything runs. */
-        /* Beneath DIR: a link to an absolute path would not resolve in the
-         * container, so it is skipped like a file of another machine. */
-        struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_BENEATH};
-        int fd = (int)syscall(SYS_openat2, top, rel, &how, sizeof(how));
-        bool native = fd >= 0 && gpu_elf_native(fd);
-        if (fd >= 0)
-                close(fd);
-        if (!native)
-                return 0;
-        if (snprintf(target, sizeof(target), "%s/%s", g->dir, rel) >= (int)sizeof(target)) {
-                errno = ENAMETOOLONG;
-                return failure(e, "%s/%s", g->dir, rel);
-        }
-        if (symlinkat(target, lib, b->dst) < 0 && errno != EEXIST)
-                return failure(e, "unable to create %s/lib64/%s", g->dir, b->dst);
-        return 1;
-}
-
-/* Into DIR/lib64 and DIR/bin: the libraries' links, programs, CDI's soname
- * links. counts[0]: files, counts[1]: libraries skipped. */
-static int fill_gpu_dir(int top, const struct gpu_config *g, unsigned *counts, struct failure *e)
-{
-        int lib = openat(top, "lib64", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        int bin = openat(top, "bin", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        int rc = lib < 0 || bin < 0 ? failure(e, "unable to open %s/lib64 and bin", g->dir) : 0;
-        for (size_t i = 0; i < g->nbinds && rc == 0; i++) {
-                const struct gpu_bind *b = &g->binds[i];
-                int done = 1;
-                if (b->kind == GPU_LINK && symlinkat(b->src, lib, b->dst) < 0 && errno != EEXIST)
-                        done = failure(e, "unable to create %s/lib64/%s", g->dir, b->dst);
-                else if (b->kind == GPU_LIBRARY)
-                        done = link_library(top, lib, g, b, e);
-                else if (b->kind == GPU_PROGRAM)
-                        done = bind_program(bin, b, e) < 0 ? -1 : 1;
-                else if (b->kind != GPU_LINK)
-                        continue;
-                counts[done == 0]++;
-                rc = done < 0 ? -1 : 0;
-        }
-        if (lib >= 0)
-                close_keep_errno(lib);
-        if (bin >= 0)
-                close_keep_errno(bin);
-        return rc;
-}
-
 /* The libraries' directories at DIR/.host/N (their mount points were made
  * in the tmpfs before it was attached). */
 static int bind_host_dirs(int top, const struct gpu_config *g, struct failure *e)
@@ -367,41 +312,35 @@ static int bind_host_dirs(int top, const struct gpu_config *g, struct failure *e
         return 0;
 }
 
-/* A detached tmpfs with lib64, bin and .host/0..N-1. */
-static int new_gpu_fs(const struct gpu_config *g, struct failure *e)
+/* The programs into DIR/bin, onto the mount points the library directory has. */
+static int bind_programs(int top, const struct gpu_config *g, struct failure *e)
 {
-        const char *opts[] = {"mode=0755", "size=1m", NULL};
-        int fs = new_fs("tmpfs", opts, 0, e);
-        if (fs < 0)
-                return -1;
-        int rc = mkdirat(fs, "lib64", 0755) | mkdirat(fs, "bin", 0755) | mkdirat(fs, ".host", 0755);
-        for (size_t i = 0; i < g->host_dirs.len && rc == 0; i++) {
-                char name[32];
-                snprintf(name, sizeof(name), ".host/%zu", i);
-                rc = mkdirat(fs, name, 0755);
-        }
-        if (rc < 0) {
-                close_keep_errno(fs);
-                return failure(e, "unable to create %s/lib64, bin and .host", g->dir);
-        }
-        return fs;
+        int bin = openat(top, "bin", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (bin < 0)
+                return failure(e, "unable to open %s/bin", g->dir);
+        int rc = 0;
+        for (size_t i = 0; i < g->nbinds && rc == 0; i++)
+                if (g->binds[i].kind == GPU_PROGRAM)
+                        rc = bind_program(bin, &g->binds[i], e);
+        close_keep_errno(bin);
+        return rc;
 }
 
-/* DIR: a tmpfs with lib64, bin and .host, filled, then made read-only,
- * nosuid and nodev with everything bound in it by one recursive
- * mount_setattr. */
-static int mount_gpu_dir(int rootfd, const struct gpu_config *g, unsigned *counts,
-                         struct failure *e)
+/* DIR: the library directory gpu_prepare() found or made (its links and
+ * mount points are there already), the libraries' directories and the
+ * programs bound into it, then all of it made read-only, nosuid and nodev by
+ * one recursive mount_setattr. */
+static int mount_gpu_dir(int rootfd, const struct gpu_config *g, struct failure *e)
 {
-        int fs = new_gpu_fs(g, e);
-        if (fs < 0 || attach_at(rootfd, fs, g->dir, true, e) < 0)
+        int mnt = clone_tree(g->made_dir, 0, e);
+        if (mnt < 0 || attach_at(rootfd, mnt, g->dir, true, e) < 0)
                 return -1;
         int top = path_open_in_root(rootfd, g->dir, O_DIRECTORY);
         if (top < 0)
                 return failure(e, "%s", g->dir);
         int rc = bind_host_dirs(top, g, e);
         if (rc == 0)
-                rc = fill_gpu_dir(top, g, counts, e);
+                rc = bind_programs(top, g, e);
         struct mount_attr attr = {.attr_set =
                                       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
         if (rc == 0 && syscall(SYS_mount_setattr, top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
@@ -431,15 +370,6 @@ static unsigned mount_gpu_optional(int rootfd, const struct gpu_config *g)
         return bound;
 }
 
-static bool has_dir_content(const struct gpu_config *g)
-{
-        for (size_t i = 0; i < g->nbinds; i++)
-                if (g->binds[i].kind == GPU_LIBRARY || g->binds[i].kind == GPU_PROGRAM ||
-                    g->binds[i].kind == GPU_LINK)
-                        return true;
-        return false;
-}
-
 /* After the manifest's mounts (/dev among them). */
 static void mount_gpu(int rootfd, const struct config *cfg)
 {
@@ -449,7 +379,6 @@ static void mount_gpu(int rootfd, const struct config *cfg)
         uint64_t started = step_start();
         struct failure e;
         size_t devices = 0;
-        unsigned counts[2] = {0, 0};
         int devfd = path_open_in_root(rootfd, "/dev", O_DIRECTORY);
         for (size_t i = 0; i < g->nbinds; i++) {
                 if (g->binds[i].kind != GPU_DEVICE)
@@ -460,13 +389,11 @@ static void mount_gpu(int rootfd, const struct config *cfg)
         }
         if (devfd >= 0)
                 close(devfd);
-        if (has_dir_content(g) && mount_gpu_dir(rootfd, g, counts, &e) < 0)
+        if (g->made_dir && mount_gpu_dir(rootfd, g, &e) < 0)
                 fail("gpu", errno, "%s", e.what);
         unsigned optional = mount_gpu_optional(rootfd, g);
-        verbose_step("gpu", started,
-                     "%zu devices, %u files into %s (%u skipped: not this machine's ELF), %u "
-                     "optional",
-                     devices, counts[0], g->dir, counts[1], optional);
+        verbose_step("gpu", started, "%zu devices, %s at %s, %u optional", devices,
+                     g->made_dir ? g->made_dir : "no library directory", g->dir, optional);
 }
 
 /* The rootfs as this mount namespace sees it: reopened by path (a descriptor

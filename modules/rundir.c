@@ -18,16 +18,22 @@
 #include <unistd.h>
 
 /* Someone else's /tmp/qrun-UID must not hand us a rootfs or namespaces. */
-int rundir_open(struct failure *f)
+void rundir_path(char *path, size_t size)
 {
         const char *xdg = getenv("XDG_RUNTIME_DIR");
-        char path[4096];
         struct stat st;
         if (xdg && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
             st.st_uid == getuid())
-                snprintf(path, sizeof(path), "%s/qrun", xdg);
+                snprintf(path, size, "%s/qrun", xdg);
         else
-                snprintf(path, sizeof(path), "/tmp/qrun-%u", (unsigned)getuid());
+                snprintf(path, size, "/tmp/qrun-%u", (unsigned)getuid());
+}
+
+int rundir_open(struct failure *f)
+{
+        char path[4096];
+        struct stat st;
+        rundir_path(path, sizeof(path));
         if (mkdir(path, 0700) < 0 && errno != EEXIST)
                 return failure(f, "unable to create %s", path);
         int dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -20,6 +20,9 @@
  * descriptor of it, or -1 with f. */
 int rundir_open(struct failure *f);
 
+/* The path rundir_open() takes (not created, not checked). */
+void rundir_path(char *path, size_t size);
+
 /* The address of NAME.sock, through the directory's descriptor (no path
  * length limit, no race on the directory's path). */
 void rundir_socket_address(struct sockaddr_un *a, int dir, const char *name);

@@ -54,6 +54,12 @@ for f in $(ldd "$F/cudaprobe" | grep -o '/[^ ]*'); do
 done
 chown -R "$QRUN_TEST_USER" "$R"
 chmod -R a+rX "$T"
+# The runtime directory, where qrun keeps the cache's index and the library
+# directory: the test's own (other tests list /tmp/qrun-UID).
+export XDG_RUNTIME_DIR=$T/xdg
+RUN=$XDG_RUNTIME_DIR/qrun
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+chown "$QRUN_TEST_USER" "$XDG_RUNTIME_DIR"
 
 # gpu_qrun NODES ARGS...: run_qrun ARGS in a private mount namespace whose
 # /dev is a tmpfs with the usual devices and the fake NODES (names under
@@ -157,6 +163,57 @@ like "$OUT" "; devices: /dev/nvidiactl /dev/nvidia-uvm /dev/nvidia-uvm-tools /de
 gpu_qrun "$ALL" -v "$T/auto.ini" -- /bin/true
 like "$ERR" "qrun: ldcache +[0-9]+ us +$F/ld.so.cache: [0-9]+ bytes, 5 driver libraries" "-v times the ld.so.cache read"
 like "$ERR" "qrun: gpu +[0-9]+ us" "-v times the GPU's binds"
+
+# ---- kept in the runtime directory: the cache's index, the library directory ----
+ok $(ls "$RUN"/gpu-ldcache-* >/dev/null 2>&1; echo $?) "the ld.so.cache's index is kept in the runtime directory"
+gpu_qrun "$ALL" -v "$T/auto.ini" -- /bin/cudaprobe
+is "$RC:$OUT" "0:libcuda 64-bit" "a later launch: the driver resolves"
+like "$ERR" "qrun: ldcache +[0-9]+ us +$F/ld.so.cache: [0-9]+ bytes, 5 driver libraries \(its index\)" \
+        "... through the index, without reading the cache"
+like "$ERR" "qrun: gpudir +[0-9]+ us +$RUN/gpu-[0-9a-f]{16} found" "... binding the library directory an earlier launch made"
+for f in "$RUN"/gpu-ldcache-*; do # damaged (by its owner: another's would not be read)
+        printf 'qrun-gpu-index 1 0\nlibcuda.so.1\n' >"$f"
+        chown "$QRUN_TEST_USER" "$f"
+done
+gpu_qrun "$ALL" -v "$T/auto.ini" -- /bin/cudaprobe
+is "$RC:$OUT" "0:libcuda 64-bit" "a damaged index: the launch reads the cache instead"
+like "$ERR" "qrun: ldcache +[0-9]+ us +$F/ld.so.cache: [0-9]+ bytes, 5 driver libraries
+" "(-v says the cache was read)"
+gpu_qrun "$ALL" -v "$T/auto.ini" -- /bin/true
+like "$ERR" "5 driver libraries \(its index\)" "... and rewrote the index"
+cp "$F/ld.so.cache" "$T/new.cache" # ldconfig writes a new file, too
+chmod a+r "$T/new.cache"
+sed "s|$F/ld.so.cache|$T/new.cache|" "$T/auto.ini" | manifest "$T/new.ini"
+gpu_qrun "$ALL" -v "$T/new.ini" -- /bin/true
+like "$RC:$ERR" "^0:.*5 driver libraries
+" "another cache file: read, not taken from the first one's index"
+# The first launches on a node, eight at once: each gets the whole directory.
+rm -rf "$RUN"/gpu-*
+cat >"$T/eight.sh" <<EOF
+#!/bin/sh
+pids=
+for i in 1 2 3 4 5 6 7 8; do
+        "$QRUN" -v "$T/auto.ini" -- /bin/cudaprobe >"$T/eight/\$i" 2>&1 &
+        pids="\$pids \$!"
+done
+for p in \$pids; do wait \$p || echo failed; done
+cat $T/eight/*
+EOF
+chmod 755 "$T/eight.sh"
+mkdir "$T/eight"
+chown "$QRUN_TEST_USER" "$T/eight"
+QRUN=$T/eight.sh gpu_qrun "$ALL"
+is "$(echo "$OUT" | grep -c '^libcuda 64-bit$'):$(echo "$OUT" | grep -c failed)" "8:0" \
+        "eight first launches at once all find the driver"
+ok $(echo "$OUT" | grep -q "gpudir .* made: 5 links and mount points, 1 skipped"; echo $?) \
+        "... one of them made the library directory (the 64-bit libraries, nvidia-smi; not the replaced one)"
+is "$(ls -A "$RUN" | grep -c '^gpu-[0-9a-f]*$'):$(ls -A "$RUN" | grep -vc '^gpu-\(ldcache-\)\?[0-9a-f]*$')" "1:0" \
+        "... one directory and one index, no temporary left"
+mkdir -m 755 "$T/xdg2" "$T/xdg2/qrun"
+chown "$QRUN_TEST_USER" "$T/xdg2" "$T/xdg2/qrun"
+XDG_RUNTIME_DIR=$T/xdg2 gpu_qrun "$ALL" "$T/auto.ini" -- /bin/true
+like "$RC:$ERR" "^125:qrun: gpu: $T/xdg2/qrun is not a private directory of yours \\(owner $(id -u "$QRUN_TEST_USER"), mode 0755\\): remove it, or set XDG_RUNTIME_DIR" \
+        "a runtime directory others may enter: one line, nothing bound"
 
 # ---- the persistenced socket and the firmware, when the host has them ----
 if [ -d /lib/firmware ] && command -v python3 >/dev/null; then
