@@ -10,8 +10,9 @@
  *     DIR/lib64, first on LD_LIBRARY_PATH: links into read-only binds of the
  *     directories holding them (DIR/.host/N), one bind per directory instead
  *     of one per library (40 binds cost more than the launch's budget);
- *     nvidia-smi and friends are bound into DIR/bin, on PATH; DIR is a tmpfs
- *     qrun makes;
+ *     nvidia-smi and friends are bound into DIR/bin, on PATH; DIR is a
+ *     directory made once per node in the runtime directory (gpu_cache.c),
+ *     with the links and mount points in it, bound read-only;
  *   - the firmware directory and the persistenced and fabric manager sockets
  *     at their own paths when the host has them;
  *   - or, with cdi = FILE, the devices, mounts and environment a Container
@@ -22,7 +23,8 @@
  * done.
  *
  * gpu.c: the section, finding what to bind (resolve) and checking it;
- * cdi.c: reading a CDI spec; mount_tree.c's mount_gpu(): the binds. */
+ * cdi.c: reading a CDI spec; gpu_cache.c: the cache's index and the library
+ * directory, kept per node; mount_tree.c's mount_gpu(): the binds. */
 #ifndef QRUN_GPU_H
 #define QRUN_GPU_H
 
