@@ -145,9 +145,13 @@ out:
         return mnt;
 }
 
-static int mount_proc(int rootfd, struct failure *e)
+/* A new procfs; or, without a pid namespace of our own (a new procfs needs
+ * one), the host's /proc bound read-only with what is mounted below it. */
+static int mount_proc(int rootfd, bool host, struct failure *e)
 {
-        int mnt = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+        const uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+        int mnt = host ? clone_tree("/proc", attrs | MOUNT_ATTR_RDONLY, e)
+                       : new_fs("proc", NULL, attrs, e);
         return mnt < 0 ? -1 : attach_at(rootfd, mnt, "/proc", true, e);
 }
 
@@ -234,7 +238,7 @@ static int mount_one(int rootfd, const struct mounts_config *m, const struct mou
 {
         switch (step->kind) {
         case STEP_PROC:
-                return mount_proc(rootfd, e);
+                return mount_proc(rootfd, m->proc_host, e);
         case STEP_DEV:
                 return mount_dev(rootfd, m, e);
         case STEP_TMPFS:

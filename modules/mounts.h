@@ -41,6 +41,7 @@ struct mounts_config {
         size_t ntmpfs;
         bool proc;
         struct loc proc_loc;
+        bool proc_host; /* resolved: no pid namespace, so the host's /proc, bound read-only */
         enum dev_mode dev;
         struct loc dev_loc;
         uint64_t shm_size;

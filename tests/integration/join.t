@@ -24,9 +24,10 @@ wait_while holders && [ "$(id -u)" -eq 0 ] && rm -f "$rundir"/join-*
 wait_file() { echo "while [ ! -e /home/$1 ]; do sleep 0.05; done"; }
 
 # ---- one launch ----
-run_qrun --join=one "$T/m.ini" -- /bin/sh -c 'id -u; ls -d /dev/shm; test -e /proc/self && echo proc; exit 0'
+run_qrun --join=one "$T/m.ini" -- /bin/sh -c 'id -u; ls -d /dev/shm; read -r pid rest </proc/self/stat; test "$pid" = $$ && echo proc; exit 0'
 is "$RC:$OUT" "0:$uid
-/dev/shm" "--join=KEY runs the command, with /dev/shm and no pid namespace /proc"
+/dev/shm
+proc" "--join=KEY runs the command, with /dev/shm and the host's /proc (no pid namespace of its own)"
 wait_while holders
 ok $? "the holder ends with the last launch"
 is "$(join_files)" "" "and removes its socket and lock"
@@ -117,8 +118,8 @@ is "$?" 0 "the first rank is unaffected"
 run_qrun --join=x -s namespaces.pid=true "$T/m.ini" -- /bin/true
 is "$RC:$ERR" "125:--set: [namespaces] pid: join mode gives the ranks no pid namespace of their own (MPI ranks must see each other's pids for shared memory and cross-memory attach): remove pid = true" \
         "join with pid = true is refused, saying why"
-run_qrun --join=x -s mounts.proc=true "$T/m.ini" -- /bin/true
-like "$RC:$ERR" '^125:.*\[mounts\] proc: join mode has no pid namespace' "join with proc = true is refused"
+run_qrun --join=noproc -s mounts.proc=false "$T/m.ini" -- /bin/sh -c 'test -e /proc/self || echo none'
+is "$RC:$OUT" "0:none" "join with proc = false: no /proc"
 run_qrun --join=x -s mounts.dev=none "$T/m.ini" -- /bin/true
 like "$RC:$ERR" '^125:.*\[mounts\] dev: join mode gives the ranks a shared /dev/shm' "join with dev = none is refused"
 wait_while holders

@@ -188,8 +188,27 @@ check "home not a boolean" '4: [mounts] home: expected a boolean (true/false/yes
 check "workdir with [process] cwd" '4: [mounts] workdir: workdir = true sets the working directory: remove [process] cwd' \
         <<<$'workdir = true\n[process]\ncwd = /tmp'
 check "unknown key" '4: [mounts] binds: unknown key (did you mean "bind"?)' <<<"binds = $T/data:/data"
-check "proc without a pid namespace" '4: [mounts] proc: a new /proc needs a pid namespace ([namespaces] pid = true)' \
-        <<<$'proc = true\n[namespaces]\npid = false'
+# Without a pid namespace a new procfs cannot be mounted: the host's is bound,
+# read-only; it shows the processes the command shares its pid namespace with.
+{ base; printf 'proc = true\n[namespaces]\npid = false\n'; } | manifest "$T/hostproc.ini"
+run_qrun "$T/hostproc.ini" -- /bin/sh -c 'read -r pid rest </proc/self/stat; test "$pid" = "$$" && echo self; test -d /proc/1 && echo one;
+        awk "\$5 == \"/proc\" {print (\$6 ~ /^ro,nosuid,nodev,noexec/) ? \"ro,nosuid,nodev,noexec\" : \$6}" /proc/self/mountinfo
+        echo 1 >/proc/sys/kernel/hostname 2>/dev/null || echo refused'
+is "$RC:$OUT" "0:self
+one
+ro,nosuid,nodev,noexec
+refused" "proc = true without a pid namespace: the host's /proc, read-only, nosuid, nodev, noexec"
+as_user sleep 60 &
+host_pid=$! # the test user's, on the host: outside the container's user namespace
+run_qrun "$T/hostproc.ini" -- /bin/sh -c "cat /proc/$host_pid/status >/dev/null && echo status
+        ls /proc/$host_pid/root/ >/dev/null 2>&1 || echo no-root; ls /proc/$host_pid/fd/ >/dev/null 2>&1 || echo no-fd
+        ls /proc/\$PPID/root/ >/dev/null 2>&1 || echo no-root"
+is "$RC:$OUT" "0:status
+no-root
+no-fd
+no-root" "... where the user's own processes outside show their status, not their root directory or descriptors (nor qrun's)"
+kill "$host_pid"
+wait "$host_pid" 2>/dev/null
 { base; printf 'home = true\n'; } | manifest "$T/bad.ini"
 HOME=relative run_qrun "$T/bad.ini" -- /bin/true
 is "$RC:$ERR" "125:$T/bad.ini:4: [mounts] home: \$HOME is not set to an existing directory" "home without a usable \$HOME"
