@@ -353,6 +353,7 @@ static void start_holder(const struct config *cfg, int dir, const char *name, st
                 int ready = spawn_detached(keep, 2, holder_main, &a, &f);
                 if (ready < 0)
                         fail("join", errno, "%s", f.what);
+                rundir_sweep(dir, "join-", name); /* while the holder starts */
                 wait_holder_ready(ready);
                 *started = true;
                 if (connect_holder(dir, name, id, &absent, &f) < 0)

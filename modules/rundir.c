@@ -2,6 +2,7 @@
 #include "rundir.h"
 #include "common.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -175,6 +176,59 @@ void rundir_remove(int dir, const char *name, int lock)
         unlinkat(dir, file, 0);
         snprintf(file, sizeof(file), "%s.lock", name);
         unlinkat(dir, file, 0);
+}
+
+/* Whether NAME.sock has nobody listening on it (or is gone). */
+static bool nobody_serves(int dir, const char *name)
+{
+        struct sockaddr_un a;
+        rundir_socket_address(&a, dir, name);
+        int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (c < 0)
+                return false;
+        bool dead = connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 &&
+                    (errno == ECONNREFUSED || errno == ENOENT);
+        close(c);
+        return dead;
+}
+
+/* NAME's files, if they are a dead one's: taken under NAME.lock without
+ * waiting, so that a live one and one being started (whose launch holds the
+ * lock) are never touched. */
+static void remove_if_dead(int dir, const char *name)
+{
+        char file[128];
+        snprintf(file, sizeof(file), "%s.lock", name);
+        int l = openat(dir, file, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (l < 0)
+                return;
+        if (flock(l, LOCK_EX | LOCK_NB) == 0 && lock_is_current(dir, file, l) &&
+            nobody_serves(dir, name))
+                rundir_remove(dir, name, l);
+        close(l);
+}
+
+void rundir_sweep(int dir, const char *prefix, const char *own)
+{
+        int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd < 0 ? NULL : fdopendir(fd);
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        size_t plen = strlen(prefix);
+        for (struct dirent *e; (e = readdir(d));) {
+                size_t len = strlen(e->d_name);
+                if (len < plen + 5 || len >= 64 || strncmp(e->d_name, prefix, plen) ||
+                    strcmp(e->d_name + len - 5, ".lock"))
+                        continue; /* ours are short: join-HASH, sqfs-HASH */
+                char name[64];
+                snprintf(name, sizeof(name), "%.*s", (int)(len - 5), e->d_name);
+                if (strcmp(name, own))
+                        remove_if_dead(dir, name);
+        }
+        closedir(d);
 }
 
 void close_all_but(int *keep, size_t n)

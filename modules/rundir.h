@@ -63,6 +63,13 @@ bool rundir_may_end(int lock, int listener);
  * a new one: rundir_lock), unless lock is no longer the file NAME.lock names. */
 void rundir_remove(int dir, const char *name, int lock);
 
+/* Removes the socket and lock of every PREFIX* holder or server that died
+ * without removing them (SIGKILLed: by Slurm at a step's end, the OOM
+ * killer), found by nobody listening on its socket, each under its own lock
+ * taken without waiting: a live one, or one a launch is starting, is left
+ * alone. own: the caller's NAME, whose lock it holds. */
+void rundir_sweep(int dir, const char *prefix, const char *own);
+
 /* Closes every descriptor but the n in keep (which it sorts). */
 void close_all_but(int *keep, size_t n);
 

@@ -78,6 +78,18 @@ ok $? "no holder is left"
 is "$(join_files)" "" "no socket or lock is left"
 is "$(test_processes)" "" "no process of the test user is left"
 
+# ---- a holder killed by a signal (a job's end kills its cgroup) ----
+user_command "$QRUN" --join=killed "$T/m.ini" -- /bin/sh -c "$(wait_file go-killed)"
+"${CMD[@]}" >/dev/null 2>&1 </dev/null &
+rank=$!
+wait_until holders
+kill -KILL $(holders)
+touch "$T/shared/go-killed"
+wait "$rank"
+is "$(join_files | grep -c .)" 2 "a holder killed by a signal leaves its socket and lock"
+run_qrun --join=fresh "$T/m.ini" -- /bin/true
+is "$RC:$(join_files)" "0:" "the next holder of any key removes them (nobody listened on that socket), and its own at its end"
+
 # ---- the key from the environment ----
 user_command env SLURM_JOB_ID=77 SLURM_STEP_ID=3 "$QRUN" --join "$T/m.ini" -- /bin/sh -c "$(wait_file go-env)"
 "${CMD[@]}" >"$T/env.out" 2>&1 </dev/null &
