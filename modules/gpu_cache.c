@@ -43,13 +43,15 @@ static int open_index(uint64_t key)
         return open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-/* Adds the libraries of index text (NUL-terminated, lines "SRC\tNAME").
- * false, adding nothing, if a line is malformed. */
+/* Adds the libraries of index text (NUL-terminated, lines "SRC\tNAME": an
+ * absolute path, a file name as the scan takes them). false, adding nothing,
+ * if a line is malformed. */
 static bool add_index_lines(struct gpu_config *g, char *text)
 {
         for (char *p = text; *p; p = strchr(p, '\n') + 1) {
                 char *tab = strchr(p, '\t'), *end = strchr(p, '\n');
-                if (!end || !tab || tab > end || *p != '/' || tab + 1 == end)
+                if (!end || !tab || tab > end || *p != '/' || tab + 1 == end || tab[1] == '.' ||
+                    memchr(tab + 1, '/', (size_t)(end - tab - 1)))
                         return false;
         }
         for (char *p = text; *p;) {

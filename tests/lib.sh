@@ -30,14 +30,24 @@ is() {
         fi
 }
 
-# like GOT REGEX NAME (extended regular expression)
+# like TEXT PATTERN NAME: PATTERN (an extended regular expression) matches a
+# line of TEXT; a PATTERN with a newline must match consecutive lines (grep
+# alone would take each of its lines as a pattern of its own, and the empty
+# one after a final newline would match anything).
 like() {
-        if printf '%s' "$1" | grep -Eq -- "$2"; then
+        if matches "$1" "$2"; then
                 ok 0 "$3"
         else
                 ok 1 "$3"
                 printf '#   got:      %s\n#   expected match: %s\n' "$1" "$2"
         fi
+}
+
+matches() {
+        case $2 in
+        *$'\n'*) printf '%s' "$1" | grep -Pzq -- "(?m)${2//$'\n'/\\n}" ;;
+        *) printf '%s' "$1" | grep -Eq -- "$2" ;;
+        esac
 }
 
 skip() {

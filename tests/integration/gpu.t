@@ -177,16 +177,24 @@ for f in "$RUN"/gpu-ldcache-*; do # damaged (by its owner: another's would not b
 done
 gpu_qrun "$ALL" -v "$T/auto.ini" -- /bin/cudaprobe
 is "$RC:$OUT" "0:libcuda 64-bit" "a damaged index: the launch reads the cache instead"
-like "$ERR" "qrun: ldcache +[0-9]+ us +$F/ld.so.cache: [0-9]+ bytes, 5 driver libraries
-" "(-v says the cache was read)"
+like "$ERR" "qrun: ldcache +[0-9]+ us +$F/ld.so.cache: [0-9]+ bytes, 5 driver libraries$" "(-v says the cache was read)"
 gpu_qrun "$ALL" -v "$T/auto.ini" -- /bin/true
 like "$ERR" "5 driver libraries \(its index\)" "... and rewrote the index"
+for f in "$RUN"/gpu-ldcache-*; do # a name that is not a file name
+        printf 'qrun-gpu-index 1 0\n%s/lib64/libcuda.so.1\t../../escaped\n' "$F" >"$f"
+        chown "$QRUN_TEST_USER" "$f"
+done
+rm -rf "$RUN"/gpu-[0-9a-f]*
+gpu_qrun "$ALL" -v "$T/auto.ini" -- /bin/cudaprobe
+is "$RC:$OUT" "0:libcuda 64-bit" "an index naming a link outside lib64 is not taken"
+like "$ERR" "qrun: ldcache +[0-9]+ us +$F/ld.so.cache: [0-9]+ bytes, 5 driver libraries$" "... the cache is read instead"
+ok $(! ls -A "$RUN" "$XDG_RUNTIME_DIR" | grep -q escaped; echo $?) "... and no link is made outside"
 cp "$F/ld.so.cache" "$T/new.cache" # ldconfig writes a new file, too
 chmod a+r "$T/new.cache"
 sed "s|$F/ld.so.cache|$T/new.cache|" "$T/auto.ini" | manifest "$T/new.ini"
 gpu_qrun "$ALL" -v "$T/new.ini" -- /bin/true
-like "$RC:$ERR" "^0:.*5 driver libraries
-" "another cache file: read, not taken from the first one's index"
+is "$RC" 0 "another cache file: the launch works"
+like "$ERR" "qrun: ldcache +[0-9]+ us +$T/new.cache: [0-9]+ bytes, 5 driver libraries$" "... reading it, not the first one's index"
 # The first launches on a node, eight at once: each gets the whole directory.
 rm -rf "$RUN"/gpu-*
 cat >"$T/eight.sh" <<EOF
