@@ -11,7 +11,11 @@
  * Measured on the 2-vCPU development VM, interleaved runs of `qrun m.ini --
  * /bin/true`: 1204 us median with musl's malloc, 1043 us with this arena.
  *
- * The arena is .bss: pages cost nothing until touched. When it runs out (a
+ * The arena is zeroed memory: pages cost nothing until touched. It lives in
+ * .lbss, after .bss, with the other big buffers (init's spawn stack), so that
+ * the small variables every launch writes share a few pages of .bss instead
+ * of lying between them: 3 page faults fewer per launch (65 to 62), -1%
+ * launch time against the floor (bench/floor.sh A/B). When it runs out (a
  * huge manifest, an import), chunks come from mmap(2) and are never unmapped
  * either. A freed block goes on the list of its size class (powers of two from
  * 16 bytes) and serves the next request that fits; the newest block is simply
@@ -40,7 +44,7 @@ struct header {
         size_t pad; /* keeps the payload 16-byte aligned */
 };
 
-static char arena[ARENA_SIZE] __attribute__((aligned(ALIGNMENT)));
+static char arena[ARENA_SIZE] __attribute__((aligned(ALIGNMENT), section(".lbss")));
 static char *next = arena, *limit = arena + ARENA_SIZE;
 static struct header *last; /* the most recent block: free/realloc can act in place */
 

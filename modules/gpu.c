@@ -187,7 +187,7 @@ static void note_binds(const struct gpu_config *g, char *buf, size_t size)
 
 static const char *gpu_note(const struct config *cfg)
 {
-        static char note[8192];
+        static char note[8192] __attribute__((section(".lbss"))); /* see arena.c */
         const struct gpu_config *g = &cfg->gpu;
         note[0] = '\0';
         note_add(note, sizeof(note), "%s", g->why ? g->why : "off");

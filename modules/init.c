@@ -99,7 +99,8 @@ static pid_t spawn_command(void (*run)(void *), void *arg)
         if (pid == 0)
                 _exit(spawn_trampoline(&s));
 #else
-        static char stack[64 * 1024] __attribute__((aligned(16)));
+        /* .lbss: with the other big buffers, after the small variables (arena.c) */
+        static char stack[64 * 1024] __attribute__((aligned(16), section(".lbss")));
         pid_t pid =
             clone(spawn_trampoline, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
 #endif
