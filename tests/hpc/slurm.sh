@@ -171,6 +171,7 @@ slurm_stop() {
                 kill "$pid" 2>/dev/null || continue
                 wait_while kill -0 "$pid" || kill -9 "$pid" 2>/dev/null || true
         done
-        rm -rf "$SLURM_DIR"
+        # KEEP=1 (as for tests/run.sh) keeps the logs, the state and the database
+        if [ -n "${KEEP:-}" ]; then echo "slurm.sh: kept $SLURM_DIR" >&2; else rm -rf "$SLURM_DIR"; fi
         SLURM_DIR=
 }
