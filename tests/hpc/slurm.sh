@@ -124,6 +124,18 @@ slurm_db_start() {
                 { echo "slurmdbd does not answer: $(tail -n 1 "$SLURM_DIR/slurmdbd.log")"; return 1; }
 }
 
+# slurm_spool_clean: every test Slurm numbers its jobs from 1, but the spool
+# outlives it. A step's PMIx socket and directory left by a slurmstepd that
+# never finished (an interrupted run) made the --mpi=pmix step of that id fail
+# in every later run: "srun: error: task 0 launch failed: Unspecified error",
+# slurmd.log "pmixp_usock_create_srv: ... Cannot bind() UNIX socket
+# /var/spool/slurmd/stepd.slurm.pmix.12.0: Address already in use". With no
+# slurmstepd on the host, none of them is in use.
+slurm_spool_clean() {
+        pgrep -x slurmstepd >/dev/null && return 0
+        rm -rf /var/spool/slurmd/pmix.* /var/spool/slurmd/stepd.slurm.pmix.*
+}
+
 slurm_start() {
         [ "$(id -u)" -eq 0 ] || { echo "Slurm's daemons need root"; return 1; }
         local b
@@ -133,6 +145,7 @@ slurm_start() {
         SLURM_DIR=$(mktemp -d /tmp/qrun-slurm.XXXXXX)
         chmod 755 "$SLURM_DIR"
         mkdir -p "$SLURM_DIR/state" "$SLURM_DIR/munge" /var/spool/slurmd
+        slurm_spool_clean
         trap 'slurm_stop; rm -rf "$T"' EXIT
         SLURM_ACCT_WHY=
         slurm_config "$(hostname -s)" "$(nproc)" >"$SLURM_DIR/slurm.conf"
