@@ -1,19 +1,26 @@
 # A real Slurm on localhost for tests/hpc/*.t and bench/mpi.sh, without
-# systemd: munged, slurmctld and slurmd (Debian's 22.05), started by root in a
-# private directory and stopped again. Sourced after tests/lib.sh:
+# systemd: munged, slurmctld, slurmd and slurmdbd (Debian's 22.05) with a
+# MariaDB of its own, started by root in a private directory and stopped
+# again. Sourced after tests/lib.sh:
 #
 #   slurm_start   sets SLURM_DIR and exports SLURM_CONF; or prints the one-line
-#                 reason it cannot (not root, Slurm or munge missing) and fails
-#   slurm_stop    ends the daemons it started (slurm_start arranges it at exit)
+#                 reason it cannot (not root, Slurm or munge missing) and fails.
+#                 Without accounting (no MariaDB or slurmdbd) it still starts
+#                 the rest, and SLURM_ACCT_WHY says why sacct has nothing.
+#   slurm_stop    ends the daemons it started (slurm_start arranges it at exit);
+#                 KEEP=1 keeps SLURM_DIR (logs, state, database)
 #
 # The configuration: one node (this host, at 127.0.0.1), one partition, the
 # cgroup (v1) process tracker (a step's end kills every process of it, the
 # detached ones too: qrun's holders and image servers), job completions in a
-# text file, PMIx and PMI-2 for MPI, the SPANK plugins of plugstack.conf
-# (empty: a test adds its own). Ports 16817-16818, not the defaults: a site's
-# Slurm may run here. slurmd's spool is Debian's /var/spool/slurmd: the PMIx
-# directory it makes there is bound into join mode's containers at the same
-# path, which the MPI rootfs has.
+# text file, accounting in slurmdbd (sacct; no limits enforced, no
+# associations needed), PMIx and PMI-2 for MPI, the SPANK plugins of
+# plugstack.conf (empty: a test adds its own). Ports 16817-16819, not the
+# defaults: a site's Slurm may run here; MariaDB has a unix socket in
+# SLURM_DIR and no TCP port. Accounting adds about 4 s to the start (most of
+# it mariadb-install-db) and 2 s to the stop (slurmdbd's). slurmd's spool is
+# Debian's /var/spool/slurmd: the PMIx directory it makes there is bound into
+# join mode's containers at the same path, which the MPI rootfs has.
 SLURM_DIR=
 SLURM_ACCT_WHY=
 slurm_config() {
