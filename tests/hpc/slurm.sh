@@ -17,8 +17,8 @@
 # associations needed), PMIx and PMI-2 for MPI, the SPANK plugins of
 # plugstack.conf (empty: a test adds its own). Ports 16817-16819, not the
 # defaults: a site's Slurm may run here; MariaDB has a unix socket in
-# SLURM_DIR and no TCP port. Accounting adds about 4 s to the start (most of
-# it mariadb-install-db) and 2 s to the stop (slurmdbd's). slurmd's spool is
+# SLURM_DIR and no TCP port. Accounting adds 3-4 s to the start (a second of
+# it mariadb-install-db) and 2-3 s to the stop (slurmdbd's). slurmd's spool is
 # Debian's /var/spool/slurmd: the PMIx directory it makes there is bound into
 # join mode's containers at the same path, which the MPI rootfs has.
 SLURM_DIR=
