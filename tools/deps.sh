@@ -8,9 +8,10 @@
 #                  bwrap (comparisons), umoci, skopeo, a registry (import), what
 #                  builds the Debian image (tests/helper/debian-image.sh) and
 #                  makes SquashFS files
-#   hpc            tests/hpc and bench/mpi.sh: Slurm (slurmctld, slurmd, the
-#                  client, spank.h), munge, Open MPI (mpicc builds the probe
-#                  of the MPI rootfs), and what builds that rootfs
+#   hpc            tests/hpc and bench/mpi.sh: Slurm (slurmctld, slurmd,
+#                  slurmdbd with MariaDB, the client, spank.h), munge, Open
+#                  MPI (mpicc builds the probe of the MPI rootfs), and what
+#                  builds that rootfs
 #   fuzz           tests/fuzz/run.sh: build's, and clang with libFuzzer
 #   bench          bench/*.sh: build's, and hyperfine and the report tools
 #   bench-compare  bench/compare.sh: bench's, and the other launchers
@@ -28,7 +29,7 @@ if [ "${1:-}" = --who ]; then
         who=$2
         shift 2
 fi
-[ $# -gt 0 ] || { sed -n '2,24s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,25s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 packages=()
 add() { # PURPOSE: its packages, after those of what it builds on
         case $1 in
@@ -49,7 +50,7 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 ;;
         hpc)
                 add build
-                packages+=(slurmctld slurmd slurm-client libslurm-dev munge openmpi-bin libopenmpi-dev
+                packages+=(slurmctld slurmd slurmdbd mariadb-server slurm-client libslurm-dev munge openmpi-bin libopenmpi-dev
                         debootstrap curl)
                 ;;
         fuzz)
@@ -68,7 +69,7 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 add bench
                 packages+=(debootstrap umoci skopeo curl time zstd squashfs-tools linux-perf strace isal)
                 ;;
-        -h | --help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,25s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "deps.sh: unknown purpose $1 (build, test, hpc, fuzz, bench, bench-compare, bench-import)" >&2; exit 2 ;;
         esac
 }

@@ -1,14 +1,19 @@
 #!/bin/bash
-# MPI through qrun on a real Slurm (tests/hpc/slurm.sh: munged, slurmctld and
-# slurmd on localhost), as the unprivileged test user, from the MPI rootfs
-# (tests/helper/mpi-image.sh: Debian's Open MPI 4.1 in a minbase image):
-# srun --mpi=pmix qrun --join, the SPANK plugin, sbatch, PMI_FD, scancel, a
-# time limit, exit codes. Debian's Slurm 22.05 offers pmix (v4) and pmi2;
-# Debian's Open MPI has no PMI-2 client, so PMI_FD is tested with PMI-1's
-# wire protocol, spoken by bash over the descriptor.
+# MPI through qrun on a real Slurm (tests/hpc/slurm.sh: munged, slurmctld,
+# slurmd and slurmdbd on localhost), as the unprivileged test user, from the
+# MPI rootfs (tests/helper/mpi-image.sh: Debian's Open MPI 4.1 in a minbase
+# image): srun --mpi=pmix qrun --join, the SPANK plugin, sbatch, PMI_FD,
+# scancel, a time limit, exit codes, and what sacct records of them (exit
+# statuses, a signal, CANCELLED, TIMEOUT). Debian's Slurm 22.05 offers pmix
+# (v4) and pmi2; Debian's Open MPI has no PMI-2 client, so PMI_FD is tested
+# with PMI-1's wire protocol, spoken by bash over the descriptor.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/slurm.sh"
 
+# Regression: a PMIx socket of step 2.0 left in slurmd's spool by an earlier,
+# interrupted run made the first srun --mpi=pmix below (job 2) fail to launch
+# (any file at that path makes its bind() fail); slurm_start removes them.
+[ -d /var/spool/slurmd ] && ! pgrep -x slurmstepd >/dev/null && touch /var/spool/slurmd/stepd.slurm.pmix.2.0 2>/dev/null
 slurm_start >"$T/slurm.why" || { skip "no Slurm here: $(cat "$T/slurm.why")"; done_testing; exit; }
 cached_image IMG mpi-image.sh "the MPI rootfs" "mpi-image.sh: "
 chmod 777 "$T"
@@ -28,6 +33,22 @@ srun_as() {
 # job_field JOB FIELD: a field of scontrol show job
 job_field() { scontrol show job "$1" | grep -o "$2=[^ ]*" | cut -d= -f2; }
 no_leftovers() { wait_while test_pgrep -f 'mpi_probe|qrun|sleep'; }
+# acct SACCT_ARGS...: sacct's lines JobID|State|ExitCode for the job(s) the
+# arguments select, as the test user, the job's number shown as J
+acct() { as_user sacct "$@" -S now-1days -n -P -o JobID,State,ExitCode | sed 's/^[0-9]*/J/'; }
+acct_shows() { [ "$(acct "${@:2}")" = "$1" ]; }
+# acct_is EXPECTED NAME SACCT_ARGS...: slurmdbd records a job after it ends,
+# asynchronously: sacct is polled (up to 30 s) before the assertion
+acct_is() {
+        local want=$1 name=$2 try
+        shift 2
+        if [ -n "$SLURM_ACCT_WHY" ]; then
+                skip "no accounting: $SLURM_ACCT_WHY"
+                return
+        fi
+        for try in 1 2 3; do wait_until acct_shows "$want" "$@" && break; done
+        is "$(acct "$@")" "$want" "$name"
+}
 
 # A job over its time limit, started first: Slurm checks limits in minutes.
 as_user sbatch --parsable --time=1 -o /dev/null --wrap \
@@ -56,10 +77,21 @@ is "$RC:$OUT" "0:cmd=response_to_init rc=0 pmi_version=1 pmi_subversion=1" \
         "srun --mpi=pmi2: PMI_FD reaches the rank and slurmstepd answers on it"
 
 # ---- exit status ----
-srun_as -n1 "$QRUN" --join "$T/m.ini" -- /bin/sh -c 'exit 7'
+srun_as -n1 -J exit7 "$QRUN" --join "$T/m.ini" -- /bin/sh -c 'exit 7'
 is "$RC" 7 "qrun's exit status is srun's"
+acct_is "J|FAILED|7:0
+J.0|FAILED|7:0" "... and sacct's, for the job and its step" --name=exit7
 step_job=$(as_user timeout 60 sbatch --parsable --wait -o /dev/null --wrap "srun -n1 $QRUN --join $T/m.ini -- /bin/sh -c 'exit 3'")
 is "$(job_field "$step_job" ExitCode):$(job_field "$step_job" JobState)" "3:0:FAILED" "... and the job's (scontrol: ExitCode 3, FAILED)"
+acct_is "J|FAILED|3:0
+J.batch|FAILED|3:0
+J.0|FAILED|3:0" "... and sacct's: the job, the batch script, the step" -j "$step_job"
+# sacct shows an exit status over 128 less 128: qrun's 137 for a command that
+# SIGKILL ended is 9:0, where a bare task's (killed itself) is 0:9 CANCELLED.
+srun_as -n1 -J kill9 "$QRUN" --join "$T/m.ini" -- /bin/sh -c 'kill -9 $$'
+is "$RC" 137 "a command killed by SIGKILL: srun's status is 137"
+acct_is "J|FAILED|9:0
+J.0|FAILED|9:0" "... and sacct's ExitCode 9:0 (137 - 128), FAILED" --name=kill9
 
 # ---- sbatch ----
 job=$(as_user timeout 120 sbatch --parsable --wait -n2 -o "$T/batch.out" --wrap "srun --mpi=pmix $QRUN --join $T/m.ini -- mpi_probe hello")
@@ -79,8 +111,13 @@ rank 1 of 2" "srun --qrun=MANIFEST (SPANK plugin): each task runs through qrun -
         is "$?:$(sort "$T/spank.out")" "0:host
 rank 0 of 2
 rank 1 of 2" "sbatch --qrun: the script runs on the host, its steps in the sandbox"
-        srun_as -n1 --qrun="$T/m.ini" /bin/sh -c 'exit 5'
+        acct_is "J|COMPLETED|0:0
+J.batch|COMPLETED|0:0
+J.0|COMPLETED|0:0" "... and sacct shows the job, the script and the step COMPLETED" -j "$job"
+        srun_as -n1 -J spank5 --qrun="$T/m.ini" /bin/sh -c 'exit 5'
         is "$RC" 5 "... and the exit status comes through"
+        acct_is "J|FAILED|5:0
+J.0|FAILED|5:0" "... to sacct too" --name=spank5
         : >"$SLURM_DIR/plugstack.conf"
 else
         ok 1 "the SPANK plugin builds"
@@ -97,6 +134,7 @@ is "$(test_pgrep -c -f "^qrun-join slurm-$job\.")" 1 "with their holder"
 scancel "$job"
 wait_while test_pgrep -f "mpi_probe|^qrun-join slurm-$job\."
 ok $? "scancel leaves no process of the job: ranks, qrun, holder"
+acct_is "J|CANCELLED by 0|0:0" "sacct: the job CANCELLED (by root)" -X -j "$job"
 
 # ---- the time limit ----
 for try in $(seq 12); do # up to 2 minutes: the limit is 1, checked every 30 s
@@ -104,6 +142,7 @@ for try in $(seq 12); do # up to 2 minutes: the limit is 1, checked every 30 s
         sleep 10
 done
 is "$(job_field "$overtime" JobState)" TIMEOUT "a job over its time limit is ended"
+acct_is "J|TIMEOUT|0:0" "sacct: the job TIMEOUT" -X -j "$overtime"
 no_leftovers
 ok $? "... and leaves no process"
 is "$(test_processes)" "" "nothing of the test user is left"
