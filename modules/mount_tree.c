@@ -284,7 +284,8 @@ static int bind_device(int rootfd, int devfd, const struct gpu_bind *b, struct f
         return attach(mnt, devfd, name, false, e, b->dst);
 }
 
-/* A program into dirfd as name: bound through the file opened once. */
+/* A program onto its mount point dirfd/name (the library directory has it):
+ * bound through the file opened once. */
 static int bind_program(int dirfd, const struct gpu_bind *b, struct failure *e)
 {
         int fd = open(b->src, O_RDONLY | O_CLOEXEC);
@@ -295,10 +296,6 @@ static int bind_program(int dirfd, const struct gpu_bind *b, struct failure *e)
         close_keep_errno(fd);
         if (mnt < 0)
                 return failure(e, "unable to bind %s", b->src);
-        if (mknodat(dirfd, b->dst, S_IFREG | 0444, 0) < 0 && errno != EEXIST) {
-                close_keep_errno(mnt);
-                return failure(e, "unable to create %s for %s", b->dst, b->src);
-        }
         return attach(mnt, dirfd, b->dst, false, e, b->dst);
 }
 

@@ -35,9 +35,13 @@ int rundir_open(struct failure *f)
         char path[4096];
         struct stat st;
         rundir_path(path, sizeof(path));
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
-                return failure(f, "unable to create %s", path);
+        /* Open first: it exists but for the first launch after a reboot. */
         int dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir < 0 && errno == ENOENT) {
+                if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                        return failure(f, "unable to create %s", path);
+                dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
         if (dir < 0 || fstat(dir, &st) < 0)
                 return failure(f, "%s", path);
         if (st.st_uid != getuid() || (st.st_mode & 077)) {
