@@ -79,7 +79,7 @@ bool gpu_index_read(struct gpu_config *g)
         close(fd);
         unsigned skipped;
         int used = 0;
-        bool ok = n == st.st_size && n > 0;
+        bool ok = n > 0 && n == st.st_size; /* n: -1 when st was not filled */
         if (ok) {
                 text[n] = '\0';
                 ok = sscanf(text, INDEX_MAGIC " %u\n%n", &skipped, &used) == 1 && used > 0 &&
@@ -122,10 +122,13 @@ static void write_index(int dir, const struct gpu_config *g)
 
 /* ---- the library directory ---- */
 
+#define DIR_LAYOUT "qrun-gpu-dir 1" /* changed with what make_dir() puts there */
+
 /* Everything the directory holds, so that a different one gets another name. */
 static uint64_t dir_key(const struct gpu_config *g)
 {
-        uint64_t h = fnv1a(0xcbf29ce484222325ULL, g->dir, strlen(g->dir) + 1);
+        uint64_t h = fnv1a(0xcbf29ce484222325ULL, DIR_LAYOUT, sizeof(DIR_LAYOUT));
+        h = fnv1a(h, g->dir, strlen(g->dir) + 1);
         for (size_t i = 0; i < g->host_dirs.len; i++)
                 h = fnv1a(h, g->host_dirs.items[i], strlen(g->host_dirs.items[i]) + 1);
         for (size_t i = 0; i < g->nbinds; i++) {
