@@ -299,8 +299,8 @@ static int bind_program(int dirfd, const struct gpu_bind *b, struct failure *e)
         return attach(mnt, dirfd, b->dst, false, e, b->dst);
 }
 
-/* The libraries' directories at DIR/.host/N (their mount points were made
- * in the tmpfs before it was attached). */
+/* The libraries' directories at DIR/.host/N (the library directory has
+ * their mount points). */
 static int bind_host_dirs(int top, const struct gpu_config *g, struct failure *e)
 {
         for (size_t i = 0; i < g->host_dirs.len; i++) {
