@@ -151,10 +151,14 @@ static bool validate_mounts(const struct config *cfg, struct diag *d)
 
 static const char *mounts_note(const struct config *cfg)
 {
-        static char note[96];
-        if (!cfg->mounts.implied_by)
+        static char note[192];
+        const struct mounts_config *m = &cfg->mounts;
+        if (!m->implied_by && !m->proc_host)
                 return NULL;
-        snprintf(note, sizeof(note), "mount mode, implied by %s", cfg->mounts.implied_by);
+        snprintf(note, sizeof(note), "%s%s%s%s", m->implied_by ? "mount mode, implied by " : "",
+                 m->implied_by ? m->implied_by : "", m->implied_by && m->proc_host ? "\n; " : "",
+                 m->proc_host ? "proc: the host's /proc, read-only (no pid namespace of its own)"
+                              : "");
         return note;
 }
 

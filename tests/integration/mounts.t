@@ -209,6 +209,8 @@ no-fd
 no-root" "... where the user's own processes outside show their status, not their root directory or descriptors (nor qrun's)"
 kill "$host_pid"
 wait "$host_pid" 2>/dev/null
+run_qrun --check "$T/hostproc.ini" -- /bin/true
+like "$OUT" "^; proc: the host's /proc, read-only \(no pid namespace of its own\)$" "--check says whose /proc it is"
 { base; printf 'home = true\n'; } | manifest "$T/bad.ini"
 HOME=relative run_qrun "$T/bad.ini" -- /bin/true
 is "$RC:$ERR" "125:$T/bad.ini:4: [mounts] home: \$HOME is not set to an existing directory" "home without a usable \$HOME"
