@@ -11,7 +11,8 @@
  *        check the paths against it; nothing on the system is touched before
  *     3. with [gpu], find or make its library directory (once per node, in
  *        the runtime directory); block the forwarded signals, start a
- *        SquashFS rootfs's FUSE server (outside our namespaces), unshare the
+ *        SquashFS rootfs's FUSE server (outside our namespaces; join mode: the
+ *        launch that starts the holder), unshare the
  *        user namespace, write the id maps, drop the bounding set (once for
  *        every container)
  *     4. decide whether the command keeps the caller's terminal, fork the
@@ -201,8 +202,9 @@ int main(int argc, char **argv)
         uint64_t step = step_start();
         prepare_gpu(&cfg.gpu); /* the library directory: once per node, in the runtime directory */
         signals_block();
-        if (cfg.rootfs.kind == ROOTFS_SQUASHFS)
-                squashfs_start(&cfg); /* the image's shared server, outside our namespaces */
+        if (cfg.rootfs.kind == ROOTFS_SQUASHFS && !cfg.ns.join_key)
+                squashfs_start(&cfg); /* the image's shared server, outside our namespaces
+                                         (join mode: the launch that starts the holder) */
         step = step_start();
         if (cfg.ns.join_key) /* join mode: the namespaces of the key's holder */
                 join_start(&cfg);

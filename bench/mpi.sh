@@ -26,8 +26,8 @@ make_workdir
 [ "$(id -u)" -eq 0 ] || { echo "bench/mpi.sh: needs root (Slurm's daemons)" >&2; exit 1; }
 as_bench_user true
 img=$("$REPO/tests/helper/mpi-image.sh")
-slurm_start >"$WORK/why" || { echo "bench/mpi.sh: $(cat "$WORK/why")" >&2; exit 1; }
 trap 'slurm_stop; rm -rf "$WORK" "$T"' EXIT
+slurm_start >"$WORK/why" || { echo "bench/mpi.sh: $(cat "$WORK/why")" >&2; exit 1; }
 cp "$REPO/build/qrun" "$WORK/qrun"
 mpicc -O2 -o "$WORK/mpi_probe" "$REPO/tests/hpc/mpi_probe.c"
 printf '[rootfs]\npath = %s/rootfs\n[process]\ncommand = mpi_probe\n' "$img" >"$WORK/m.ini"

@@ -16,6 +16,7 @@ void config_init(struct config *cfg)
         cfg->process.cwd = xstrdup("/");
         cfg->process.env_defaults = true;
         cfg->user.passwd = true;
+        cfg->mounts.read_only_tmpfs = true;
         cfg->process.pmi_fd = -1;
         cfg->seccomp.profile = xstrdup("default");
         cfg->landlock.required = true;
@@ -49,7 +50,6 @@ bool config_check(const struct config *cfg, struct diag *d)
         ok = process_check(cfg, d) && ok;
         ok = process_check_fds(cfg, d) && ok;
         ok = landlock_check(cfg, d) && ok;
-        ok = join_check(cfg, d) && ok;
         userns_check_identity(cfg, d); /* a warning, not a problem */
         return ok;
 }

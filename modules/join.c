@@ -3,6 +3,7 @@
 #include "common.h"
 #include "config.h"
 #include "rundir.h"
+#include "squashfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,15 +60,6 @@ bool join_resolve(struct config *cfg, struct diag *d)
         ns->pid = false;
         if (!cfg->process.env_preset_loc.file)
                 cfg->process.env_preset = ENV_PRESET_HPC;
-        return true;
-}
-
-bool join_check(const struct config *cfg, struct diag *d)
-{
-        if (cfg->ns.join_key && cfg->rootfs.kind == ROOTFS_SQUASHFS)
-                return diag_error_at(d, cfg->ns.join_loc,
-                                     "join mode cannot share a SquashFS rootfs yet: unpack the "
-                                     "image to a directory (qrun import)");
         return true;
 }
 
@@ -348,13 +340,17 @@ static void start_holder(const struct config *cfg, int dir, const char *name, st
                 snprintf(sock, sizeof(sock), "%s.sock", name);
                 if (unlinkat(dir, sock, 0) < 0 && errno != ENOENT)
                         fail("join", errno, "unable to remove the old %s", sock);
+                if (cfg->rootfs.kind == ROOTFS_SQUASHFS)
+                        squashfs_start(cfg); /* the holder mounts it, and keeps the server */
                 struct holder_start a = {cfg, dir, name};
-                int keep[] = {dir, cfg->rootfs.fd};
-                int ready = spawn_detached(keep, 2, holder_main, &a, &f);
+                int keep[4] = {dir, cfg->rootfs.fd};
+                size_t nkeep = 2 + squashfs_fds(keep + 2);
+                int ready = spawn_detached(keep, nkeep, holder_main, &a, &f);
                 if (ready < 0)
                         fail("join", errno, "%s", f.what);
                 rundir_sweep(dir, "join-", name); /* while the holder starts */
                 wait_holder_ready(ready);
+                squashfs_stop(); /* the holder's copies of the connection count now */
                 *started = true;
                 if (connect_holder(dir, name, id, &absent, &f) < 0)
                         fail("join", errno, "%s", f.what);

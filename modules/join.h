@@ -25,14 +25,13 @@ struct config;
  * then implies mount mode, dev = minimal and PMIx's directories. */
 bool join_resolve(struct config *cfg, struct diag *d);
 
-/* Check step: what cannot be shared yet (a SquashFS image's mount belongs to
- * a launch's connection to its server). */
-bool join_check(const struct config *cfg, struct diag *d);
-
 /* In the monitor, instead of creating the namespaces: finds the key's holder
  * or starts one, refuses a holder whose rootfs, ids, namespaces or mounts
  * differ from this launch's, and enters its user, ipc, uts and net
- * namespaces. Stays connected to the holder until it exits. */
+ * namespaces. Stays connected to the holder until it exits. With a SquashFS
+ * rootfs, the launch that starts the holder connects to the image's server
+ * and hands the connection and the mount to the holder, which keeps the
+ * server for as long as it lives. */
 void join_start(const struct config *cfg);
 
 /* In the container's first process, instead of mounts_enter(): the holder's

@@ -216,6 +216,14 @@ static int mount_dev(int rootfd, const struct mounts_config *m, struct failure *
 
 static int mount_tmpfs(int rootfd, const struct tmpfs_mount *t, struct failure *e)
 {
+        if (t->if_present) { /* read_only_tmpfs: nothing to cover where the image has nothing */
+                int fd = path_open_in_root(rootfd, t->dst, O_DIRECTORY);
+                if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+                        return 0;
+                if (fd < 0)
+                        return failure(e, "%s", t->dst);
+                close(fd);
+        }
         char size[48];
         snprintf(size, sizeof(size), "size=%llu", (unsigned long long)t->size);
         const char *opts[] = {"mode=1777", t->size ? size : NULL, NULL};

@@ -109,6 +109,8 @@ static void print_tmpfs(const struct config *cfg, const struct key_def *key, FIL
 {
         for (size_t i = 0; i < cfg->mounts.ntmpfs; i++) {
                 const struct tmpfs_mount *t = &cfg->mounts.tmpfs[i];
+                if (t->if_present)
+                        continue; /* read_only_tmpfs's: the section's note says */
                 if (t->size)
                         fprintf(out, "%s = %s:size=%llu\n", key->name, t->dst,
                                 (unsigned long long)t->size);
@@ -128,6 +130,8 @@ static const struct key_def mounts_keys[] = {
      .unset = "not set (half of memory, the kernel's default)"},
     {"home", KEY_BOOL, .offset = CFG(mounts.home), .loc = CFG(mounts.home_loc)},
     {"workdir", KEY_BOOL, .offset = CFG(mounts.workdir), .loc = CFG(mounts.workdir_loc)},
+    {"read_only_tmpfs", KEY_BOOL, .offset = CFG(mounts.read_only_tmpfs),
+     .loc = CFG(mounts.read_only_tmpfs_loc)},
 };
 
 /* ---- validation ---- */
@@ -149,17 +153,25 @@ static bool validate_mounts(const struct config *cfg, struct diag *d)
         return ok;
 }
 
+/* What resolving implied, one "; " line each (the first's "; " is the caller's). */
 static const char *mounts_note(const struct config *cfg)
 {
-        static char note[192];
+        static char note[512];
         const struct mounts_config *m = &cfg->mounts;
-        if (!m->implied_by && !m->proc_host)
-                return NULL;
-        snprintf(note, sizeof(note), "%s%s%s%s", m->implied_by ? "mount mode, implied by " : "",
-                 m->implied_by ? m->implied_by : "", m->implied_by && m->proc_host ? "\n; " : "",
-                 m->proc_host ? "proc: the host's /proc, read-only (no pid namespace of its own)"
-                              : "");
-        return note;
+        const char *lines[3];
+        size_t n = 0, len = 0;
+        if (m->implied_by)
+                lines[n++] = m->implied_by;
+        if (m->proc_host)
+                lines[n++] = "proc: the host's /proc, read-only (no pid namespace of its own)";
+        if (m->scratch)
+                lines[n++] = "read_only_tmpfs: a tmpfs on /tmp, /var/tmp and /run where the "
+                             "image has them and no mount of yours is (the image is read-only)";
+        for (size_t i = 0; i < n; i++)
+                len += (size_t)snprintf(note + len, sizeof(note) - len, "%s%s%s", i ? "\n; " : "",
+                                        lines[i] == m->implied_by ? "mount mode, implied by " : "",
+                                        lines[i]);
+        return n ? note : NULL;
 }
 
 const struct section_def mounts_section = {
@@ -237,13 +249,49 @@ static char *tidy_path(const char *path)
 /* A PMIx directory the rootfs lacks (slurmd makes one per step) gets a small
  * tmpfs on its parent to be created in, the parent being the image's
  * (/var/spool/slurmd, which the image must have). */
+/* A mount of the manifest's (or an implied one) at path or above it. */
+static bool mounted_at_or_above(const struct mounts_config *m, const char *path)
+{
+        for (size_t i = 0; i < m->ntmpfs; i++)
+                if (!strcmp(path, m->tmpfs[i].dst) || path_is_below(path, m->tmpfs[i].dst))
+                        return true;
+        for (size_t i = 0; i < m->nbinds; i++)
+                if (!strcmp(path, m->binds[i].dst) || path_is_below(path, m->binds[i].dst))
+                        return true;
+        return false;
+}
+
+/* A read-only rootfs (an image without an overlay) gets a tmpfs where programs
+ * expect to write, as podman --read-only does: Open MPI's session directory,
+ * lock and pid files. Only where the manifest mounts nothing at or above, and
+ * (at launch) only where the image has the directory. Before join mode's PMIx
+ * directories, which may lie below one of them. */
+static void add_scratch_tmpfs(struct config *cfg)
+{
+        static const char *const dirs[] = {"/tmp", "/var/tmp", "/run"};
+        struct mounts_config *m = &cfg->mounts;
+        if (!m->read_only_tmpfs || cfg->rootfs.kind != ROOTFS_SQUASHFS ||
+            cfg->rootfs.overlay.kind != OVERLAY_NONE)
+                return;
+        /* A failure is reported at the key, or the image's line without it. */
+        struct loc loc =
+            m->read_only_tmpfs_loc.file ? m->read_only_tmpfs_loc : cfg->rootfs.path_loc;
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+                if (mounted_at_or_above(m, dirs[i]))
+                        continue;
+                m->tmpfs = xrealloc(m->tmpfs, (m->ntmpfs + 1) * sizeof(*m->tmpfs));
+                m->tmpfs[m->ntmpfs++] = (struct tmpfs_mount){xstrdup(dirs[i]), 0, loc, true};
+                m->scratch = true;
+        }
+}
+
 static void bind_pmix_dir(struct config *cfg, char *dir)
 {
         struct mounts_config *m = &cfg->mounts;
         int fd = path_open_in_root(rootfs_dir_fd(&cfg->rootfs), dir, O_DIRECTORY);
         if (fd >= 0) {
                 close(fd);
-        } else {
+        } else if (!mounted_at_or_above(m, dir)) { /* else a tmpfs of ours: made there */
                 char *parent = xstrdup(dir);
                 *strrchr(parent, '/') = '\0';
                 m->tmpfs = xrealloc(m->tmpfs, (m->ntmpfs + 1) * sizeof(*m->tmpfs));
@@ -282,6 +330,7 @@ bool mounts_resolve(struct config *cfg, struct diag *d)
 {
         struct mounts_config *m = &cfg->mounts;
         bool ok = true;
+        add_scratch_tmpfs(cfg);
         if (cfg->ns.join_key)
                 resolve_join(cfg);
         if (!m->enabled && rootfs_needs_mounts(&cfg->rootfs)) {

@@ -28,6 +28,7 @@ struct tmpfs_mount {
         char *dst;
         uint64_t size; /* bytes; 0: the kernel's default (half of memory) */
         struct loc loc;
+        bool if_present; /* implied (read_only_tmpfs): only where the image has the directory */
 };
 
 enum dev_mode { DEV_NONE, DEV_MINIMAL };
@@ -48,13 +49,18 @@ struct mounts_config {
         struct loc shm_loc;
         bool home, workdir;
         struct loc home_loc, workdir_loc;
+        bool read_only_tmpfs; /* a read-only image gets a tmpfs on /tmp, /var/tmp, /run */
+        struct loc read_only_tmpfs_loc;
+        bool scratch; /* resolved: read_only_tmpfs added at least one */
 };
 
 extern const struct section_def mounts_section;
 
 void mounts_config_free(struct mounts_config *m);
 
-/* Resolve step: mount mode is implied by a SquashFS rootfs or an overlay;
+/* Resolve step: mount mode is implied by a SquashFS rootfs or an overlay; a
+ * SquashFS rootfs without an overlay gets tmpfs on /tmp, /var/tmp and /run
+ * (read_only_tmpfs) where the manifest mounts nothing at or above them;
  * home and workdir become binds of the caller's directories at
  * the same paths; workdir also sets [process] cwd. */
 bool mounts_resolve(struct config *cfg, struct diag *d);

@@ -183,7 +183,9 @@ bool rootfs_check(const struct config *cfg, struct diag *d)
                                      r->path);
         if (r->kind != ROOTFS_SQUASHFS || r->fd < 0)
                 return true;
-        if (!cfg->ns.pid)
+        /* Join mode has no pid namespace either, by design: its ranks may
+         * signal every process of the user (SECURITY.md), the server too. */
+        if (!cfg->ns.pid && !cfg->ns.join_key)
                 return diag_error_at(d, r->path_loc,
                                      "a SquashFS rootfs needs a pid namespace ([namespaces] pid = "
                                      "true): its FUSE server must stay out of the command's reach");

@@ -591,11 +591,24 @@ void squashfs_start(const struct config *cfg)
                      new_server ? "started" : "shared", (int)server_pid, r->path, linger);
 }
 
+size_t squashfs_fds(int *fds)
+{
+        size_t n = 0;
+        if (connection >= 0)
+                fds[n++] = connection;
+        if (image_mount >= 0)
+                fds[n++] = image_mount;
+        return n;
+}
+
 int squashfs_receive(void)
 {
-        close(connection); /* the monitor's copy is the one the server counts */
-        connection = -1;
-        /* A copy of the detached mount: attaching image_mount itself would
+        /* The connection stays open here too: the server counts the socket,
+         * not its descriptors, so this copy changes nothing while the monitor
+         * holds one (and dies with it), and join mode's holder, which builds
+         * the tree the ranks share, keeps the server by it.
+         *
+         * A copy of the detached mount: attaching image_mount itself would
          * leave nothing for the next container of qrun --each (EINVAL). A
          * kernel that cannot copy a detached mount gets the mount itself: one
          * container works, the next reports move_mount's EINVAL. */

@@ -15,6 +15,8 @@
 
 #include "diag.h"
 
+#include <stddef.h>
+
 struct config;
 
 /* Check step: /dev/fuse exists and the user may open it (Debian's default
@@ -26,8 +28,14 @@ bool squashfs_check_fuse(struct loc loc, struct diag *d);
  * its mount; fails with the server's reason if there is none. */
 void squashfs_start(const struct config *cfg);
 
-/* In the container's first process: the image's detached, read-only mount (a
- * copy of it, so that every container of qrun --each can attach its own). */
+/* The descriptors squashfs_start() opened (at most 2, into fds): a process
+ * that must outlive the launch and keep the image mounted inherits them (join
+ * mode's holder). Returns how many. */
+size_t squashfs_fds(int *fds);
+
+/* In the container's first process (or join mode's holder): the image's
+ * detached, read-only mount (a copy of it, so that every container of qrun
+ * --each can attach its own). */
 int squashfs_receive(void);
 
 /* In the monitor once the container has exited: hangs up on the server (which

@@ -191,13 +191,13 @@ wait_for() {
 
 # open_dev_fuse: a SquashFS rootfs needs /dev/fuse open to the test user.
 # Debian makes it 0666, some sites (and this VM) 0600: as root, open it as
-# Debian does and put the mode back when the test ends (this replaces lib.sh's
-# EXIT trap, so the trap removes $T too). Sets FUSE_OK when the user can use it.
+# Debian does and put the mode back when the test ends. Sets FUSE_OK when the
+# user can use it.
 open_dev_fuse() {
         FUSE_MODE=$(stat -c %a /dev/fuse 2>/dev/null || echo none)
         if [ "$(id -u)" -eq 0 ] && [ "$FUSE_MODE" != none ]; then
                 chmod 0666 /dev/fuse
-                trap 'chmod "$FUSE_MODE" /dev/fuse; rm -rf "$T"' EXIT
+                at_exit 'chmod "$FUSE_MODE" /dev/fuse'
         fi
         FUSE_OK=
         as_user test -r /dev/fuse -a -w /dev/fuse && FUSE_OK=1
@@ -216,6 +216,17 @@ manifest() {
         chmod a+r "$1"
 }
 
+# at_exit CMD: runs the shell text CMD when the test ends, before those added
+# earlier (the last added runs first); $T is removed after all of them. The
+# one EXIT trap: a helper that set its own would drop another's clean-up (a
+# Slurm left running because open_dev_fuse replaced slurm.sh's trap).
+EXIT_ACTIONS=()
+at_exit() { EXIT_ACTIONS=("$1" "${EXIT_ACTIONS[@]}"); }
+run_exit_actions() {
+        local action
+        for action in "${EXIT_ACTIONS[@]}"; do eval "$action"; done
+        rm -rf "$T"
+}
 T=$(mktemp -d "${TMPDIR:-/tmp}/qrun-t.XXXXXX")
 chmod 755 "$T"
-trap 'rm -rf "$T"' EXIT
+trap run_exit_actions EXIT

@@ -14,6 +14,7 @@
 # interrupted run made the first srun --mpi=pmix below (job 2) fail to launch
 # (any file at that path makes its bind() fail); slurm_start removes them.
 [ -d /var/spool/slurmd ] && ! pgrep -x slurmstepd >/dev/null && touch /var/spool/slurmd/stepd.slurm.pmix.2.0 2>/dev/null
+at_exit slurm_stop
 slurm_start >"$T/slurm.why" || { skip "no Slurm here: $(cat "$T/slurm.why")"; done_testing; exit; }
 cached_image IMG mpi-image.sh "the MPI rootfs" "mpi-image.sh: "
 chmod 777 "$T"
@@ -69,6 +70,22 @@ is "$ERR" "" "... without a warning"
 srun_as -n2 --mpi=pmix env -u HOME "$QRUN" --join "$T/m.ini" -- mpi_probe hello
 is "$RC:$OUT" "0:rank 0 of 2
 rank 1 of 2" "without HOME in the environment, MPI_Init works (it was SIGSEGV in pmix_home_directory)"
+
+# ---- the MPI image as one SquashFS file, as sites keep images ----
+open_dev_fuse
+if [ -n "$FUSE_OK" ]; then
+        mksquashfs "$IMG/rootfs" "$T/mpi.sqfs" -noappend -quiet -all-root -no-xattrs -comp lz4 >/dev/null
+        chmod a+r "$T/mpi.sqfs"
+        sed "s|^path = .*|path = $T/mpi.sqfs\nlinger = 0|" "$T/m.ini" >"$T/sq.ini"
+        export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=cma
+        srun_as -n2 --mpi=pmix "$QRUN" --join "$T/sq.ini" -- mpi_probe pingpong 4194304 10
+        unset OMPI_MCA_btl OMPI_MCA_btl_vader_single_copy_mechanism
+        like "$RC:$OUT" "^0:pingpong 4194304 ok " "srun qrun --join with a SquashFS image: 4 MiB ping-pong with CMA"
+        wait_while test_pgrep -x qrun-squashfs
+        ok $? "... and the image's server ends with the step (linger = 0)"
+else
+        skip "/dev/fuse cannot be opened by the test user"
+fi
 
 # ---- PMI_FD (srun --mpi=pmi2) ----
 srun_as -n1 --mpi=pmi2 "$QRUN" --join "$T/m.ini" -- bash -c \

@@ -7,7 +7,8 @@
 #                 reason it cannot (not root, Slurm or munge missing) and fails.
 #                 Without accounting (no MariaDB or slurmdbd) it still starts
 #                 the rest, and SLURM_ACCT_WHY says why sacct has nothing.
-#   slurm_stop    ends the daemons it started (slurm_start arranges it at exit);
+#   slurm_stop    ends the daemons it started (the caller arranges it at exit,
+#                 before slurm_start: tests with lib.sh's at_exit);
 #                 KEEP=1 keeps SLURM_DIR (logs, state, database)
 #
 # The configuration: one node (this host, at 127.0.0.1), one partition, the
@@ -153,7 +154,6 @@ slurm_start() {
         chmod 755 "$SLURM_DIR"
         mkdir -p "$SLURM_DIR/state" "$SLURM_DIR/munge" /var/spool/slurmd
         slurm_spool_clean
-        trap 'slurm_stop; rm -rf "$T"' EXIT
         SLURM_ACCT_WHY=
         slurm_config "$(hostname -s)" "$(nproc)" >"$SLURM_DIR/slurm.conf"
         printf 'CgroupPlugin=cgroup/v1\nCgroupMountpoint=/sys/fs/cgroup\n' >"$SLURM_DIR/cgroup.conf"

@@ -35,7 +35,7 @@ stop_servers() {
         [ -z "$registry_pid" ] || kill "$registry_pid" 2>/dev/null
         wait 2>/dev/null
 }
-trap 'stop_servers; [ "$FUSE_MODE" = none ] || [ "$(id -u)" -ne 0 ] || chmod "$FUSE_MODE" /dev/fuse; rm -rf "$T"' EXIT
+at_exit stop_servers
 
 # Everything the test user writes is below $T/u.
 mkdir -p "$T/u/home" "$T/u/images" "$T/u/git" "$T/u/bin" "$T/jobs"

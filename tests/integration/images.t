@@ -31,6 +31,15 @@ if [ -n "$fuse_ok" ]; then
 root:x:0:0:root:/root:/bin/sh" "a SquashFS image runs as the rootfs"
         run_qrun "$T/sq.ini" -- /bin/qtest mkdir /newdir
         is "$OUT" "EROFS" "the image is read-only: mkdir fails with EROFS"
+        # The test rootfs has /tmp, and neither /var/tmp nor /run: those are skipped.
+        run_qrun "$T/sq.ini" -- /bin/sh -c 'echo x >/tmp/f && cat /tmp/f && stat -c %a /tmp; ls -d /run /var/tmp 2>&1 | grep -c "No such"'
+        is "$RC:$OUT" "0:x
+1777
+2" "a read-only image gets a writable tmpfs on /tmp (read_only_tmpfs), none where it has no directory"
+        run_qrun -s mounts.read_only_tmpfs=false "$T/sq.ini" -- /bin/qtest mkdir /tmp/d
+        is "$RC:$OUT" "0:EROFS" "read_only_tmpfs = false: the image's /tmp, read-only"
+        run_qrun -s "mounts.bind=$T/data:/tmp:ro" "$T/sq.ini" -- /bin/cat /tmp/file
+        is "$RC:$OUT" "0:host data" "a bind of the manifest's at /tmp takes the tmpfs's place"
         run_qrun "$T/sq.ini" -- /bin/sh -c 'stat -c %u /bin/busybox; id -u'
         is "$RC:$OUT" "0:$user_id
 $user_id" "uid = self: the image's files are owned by the user the command runs as"
@@ -38,6 +47,8 @@ $user_id" "uid = self: the image's files are owned by the user the command runs 
         is "$OUT" "0" "uid = 0: the image's files are root's"
         run_qrun --check "$T/sq.ini"
         like "$OUT" "mount mode, implied by the SquashFS rootfs" "--check says the image implies mount mode"
+        like "$OUT" "^; read_only_tmpfs: a tmpfs on /tmp, /var/tmp and /run where the image has them" \
+                "... and that it gets a tmpfs on /tmp, /var/tmp and /run"
         run_qrun "$T/sqmounts.ini" -- /bin/sh -c 'cat /home/file; cat /proc/[0-9]*/comm | grep -c qrun; ls /dev/null'
         is "$RC:$OUT" "0:host data
 1
@@ -65,7 +76,7 @@ $user_id" "uid = self: the image's files are owned by the user the command runs 
         wait_while test_processes
         is "$(test_processes | wc -l)" "0" "SIGKILL of qrun: the container and the FUSE server (linger = 0) are gone"
 else
-        for _ in $(seq 14); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
+        for _ in $(seq 18); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
 fi
 
 # ---- one server per image, shared between launches ----

@@ -392,7 +392,7 @@ stop_registry() {
         [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
         registry_pid=
 }
-trap 'stop_registry; rm -rf "$T"' EXIT
+at_exit stop_registry
 if ! command -v docker-registry >/dev/null; then
         skip "docker-registry is not installed (tools/deps.sh test installs it): no docker:// tests"
 else

@@ -22,7 +22,7 @@ SOCK=$T/tmux/sock
 tm() {
         as_user env -u TMUX HOME="$T/tmux" SHELL=/bin/bash tmux -S "$SOCK" "$@"
 }
-trap 'tm kill-server 2>/dev/null; rm -rf "$T"' EXIT
+at_exit 'tm kill-server 2>/dev/null'
 tm -f /dev/null new-session -d -x 80 -y 24 \
         "env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 PS1='outer\$ ' bash --norc --noprofile -i"
 # qrun's process name (the ASan pass runs qrun-asan), as pgrep -x matches it.

@@ -108,6 +108,54 @@ SLURM_NTASKS=2
 SLURM_STEP_ID=0
 UCX_TLS=sm" "join mode keeps the hpc environment preset"
 
+# ---- a SquashFS rootfs: the holder mounts the image and keeps its server ----
+# linger = 0: the server ends as soon as no connection is left, so the second
+# rank reading the image after the first (which started the holder) exited
+# shows that the holder's connection keeps it.
+open_dev_fuse
+if [ -n "$FUSE_OK" ]; then
+        mksquashfs "$ROOTFS" "$T/rootfs.sqfs" -noappend -quiet -all-root -no-xattrs >/dev/null
+        chmod a+r "$T/rootfs.sqfs"
+        manifest "$T/sq.ini" <<EOF2
+[rootfs]
+path = $T/rootfs.sqfs
+linger = 0
+[process]
+command = /bin/qtest
+[mounts]
+bind = $T/shared:/home
+EOF2
+        end_image_servers
+        user_command "$QRUN" --join=sq "$T/sq.ini" -- /bin/sh -c \
+                "echo from-rank1 >/dev/shm/sq && touch /home/sq1 && $(wait_file sq-done)"
+        "${CMD[@]}" >"$T/sq1.out" 2>&1 </dev/null &
+        rank1=$!
+        wait_until test -e "$T/shared/sq1"
+        user_command "$QRUN" --join=sq "$T/sq.ini" -- /bin/sh -c \
+                "cat /dev/shm/sq; touch /home/sq2; $(wait_file sq-go); cat /etc/passwd | head -c 5; /bin/qtest msgq 0x7172 create"
+        "${CMD[@]}" >"$T/sq2.out" 2>&1 </dev/null &
+        rank2=$!
+        wait_until test -e "$T/shared/sq2"
+        is "$(test_pgrep -x qrun-squashfs | grep -c .):$(holders | grep -c .)" "1:1" \
+                "join with a SquashFS rootfs: one image server and one holder for both ranks"
+        touch "$T/shared/sq-done"
+        wait "$rank1"
+        is "$?:$(cat "$T/sq1.out")" "0:" "the rank that started the holder exits 0"
+        touch "$T/shared/sq-go"
+        wait "$rank2"
+        is "$?:$(cat "$T/sq2.out")" "0:from-rank1
+root:msgq=ok" "the other rank shares /dev/shm with it, and reads the image after it has exited"
+        wait_while holders
+        ok $? "the holder ends with the last rank"
+        wait_while test_pgrep -x qrun-squashfs
+        ok $? "and the image's server (linger = 0) with it"
+        run_qrun --join=sq -s rootfs.overlay=tmpfs "$T/sq.ini" -- /bin/sh -c 'echo w >/etc/new && cat /etc/new'
+        is "$RC:$OUT" "0:w" "join with a SquashFS rootfs under a tmpfs overlay: writable"
+        wait_while test_pgrep -x qrun-squashfs
+else
+        skip "/dev/fuse cannot be opened by the test user"
+fi
+
 # ---- settings that cannot be shared ----
 manifest "$T/other.ini" <<EOF
 [rootfs]

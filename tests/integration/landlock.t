@@ -18,7 +18,7 @@ QTEST=$ROOTFS/bin/qtest
 # outside /tmp (which the job may write), in V.
 V=$(mktemp -d /var/tmp/qrun-landlock.XXXXXX)
 chmod 755 "$V"
-trap 'rm -rf "$T" "$V"' EXIT
+at_exit 'rm -rf "$V"'
 mkdir -p "$V/ws" "$V/home/.ssh" "$V/other"
 echo "private key" >"$V/home/.ssh/id_ed25519"
 echo "someone else's" >"$V/other/notes"
