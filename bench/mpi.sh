@@ -58,15 +58,21 @@ bw_bare=$(us "${bw[bare]}") bw_qrun=$(us "${bw[qrun]}")
 declare -A cmds files
 cmds[bare]="srun -n2 /bin/true"
 cmds[qrun]="srun -n2 $q /bin/true"
+# What any launch costs, join or not: qrun in chroot mode, each rank alone.
+cmds[plain]="srun -n2 $WORK/qrun $WORK/m.ini -- /bin/true"
 export SLURM_CONF
-alternating_rounds 2 "$((starts / 2))" 2 bare qrun
-start_table=$(python3 "$BENCH_DIR/stats.py" bare "bare=${files[bare]}" "qrun=${files[qrun]}")
+start_rounds=$(((starts + 9) / 10))
+alternating_rounds "$start_rounds" "$(((starts + start_rounds - 1) / start_rounds))" 2 bare qrun plain
+start_table=$(python3 "$BENCH_DIR/stats.py" bare "bare=${files[bare]}" "qrun=${files[qrun]}" \
+        "qrun without join (chroot mode)=${files[plain]}")
 start_bare=$(median_of bare "$start_table") start_qrun=$(median_of qrun "$start_table")
+start_plain=$(median_of "qrun without join (chroot mode)" "$start_table")
 
 out=$REPO/bench/results/70-mpi.md
 lat_ratio=$(awk -v a="$lat_qrun" -v b="$lat_bare" 'BEGIN {printf "%.3f", a / b}')
 bw_ratio=$(awk -v a="$bw_bare" -v b="$bw_qrun" 'BEGIN {printf "%.3f", a / b}')
 start_diff=$(awk -v a="$start_qrun" -v b="$start_bare" 'BEGIN {printf "%.2f", a - b}')
+plain_diff=$(awk -v a="$start_plain" -v b="$start_bare" 'BEGIN {printf "%+.2f", a - b}')
 {
         echo "## MPI under qrun --join against bare, on a real Slurm"
         echo
@@ -82,6 +88,7 @@ start_diff=$(awk -v a="$start_qrun" -v b="$start_bare" 'BEGIN {printf "%.2f", a 
         echo "| 8 B ping-pong latency (median of $rounds runs) | $lat_bare µs | $lat_qrun µs | $lat_ratio |"
         echo "| 4 MiB ping-pong bandwidth (median of $rounds runs) | $(mbs "$bw_bare") MB/s | $(mbs "$bw_qrun") MB/s | $(awk -v r="$bw_ratio" 'BEGIN {printf "%.3f", 1 / r}') |"
         echo "| \`srun -n2\` step start, /bin/true ($starts runs) | $start_bare ms | $start_qrun ms | +$start_diff ms |"
+        echo "| the same through qrun without join (chroot mode, for scale) | $start_bare ms | $start_plain ms | $plain_diff ms |"
         echo
         echo "| target | measured | verdict |"
         echo "|---|---|---|"

@@ -142,11 +142,9 @@ static int send_hello(int sock, const struct holder *h)
         return n == (ssize_t)sizeof(h->id) ? 0 : -1;
 }
 
-static void accept_member(struct holder *h)
+/* Counts a launch connected on c, once it has its namespaces. */
+static void add_member(struct holder *h, int c)
 {
-        int c = rundir_accept(h->members[0].fd);
-        if (c < 0)
-                return;
         if (send_hello(c, h) < 0) {
                 close(c);
                 return;
@@ -156,6 +154,13 @@ static void accept_member(struct holder *h)
                 h->members = xrealloc(h->members, h->cap * sizeof(*h->members));
         }
         h->members[h->n++] = (struct pollfd){c, POLLIN, 0};
+}
+
+static void accept_member(struct holder *h)
+{
+        int c = rundir_accept(h->members[0].fd);
+        if (c >= 0)
+                add_member(h, c);
 }
 
 /* The last launch has gone: ends unless one is starting (it holds the lock)
@@ -228,6 +233,7 @@ struct holder_start {
         const struct config *cfg;
         int dir;
         const char *name;
+        int first; /* the starting launch's connection: it needs no connect() */
 };
 
 _Noreturn static void holder_main(void *arg, int ready)
@@ -254,6 +260,7 @@ _Noreturn static void holder_main(void *arg, int ready)
          * the runtime directory). Not before: its id maps needed it dumpable. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 fail("join", errno, "prctl(PR_SET_DUMPABLE)");
+        add_member(&h, a->first); /* before the ready byte, which the launch waits for */
         int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (write(ready, "", 1) != 1 || null < 0 || dup2(null, STDERR_FILENO) < 0)
                 _exit(EXIT_QRUN_FAILED);
@@ -342,18 +349,25 @@ static void start_holder(const struct config *cfg, int dir, const char *name, st
                         fail("join", errno, "unable to remove the old %s", sock);
                 if (cfg->rootfs.kind == ROOTFS_SQUASHFS)
                         squashfs_start(cfg); /* the holder mounts it, and keeps the server */
-                struct holder_start a = {cfg, dir, name};
-                int keep[4] = {dir, cfg->rootfs.fd};
-                size_t nkeep = 2 + squashfs_fds(keep + 2);
+                /* This launch's connection, made now: connecting to the socket
+                 * once the holder listens cost a round trip more. */
+                int pair[2];
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                        fail("join", errno, "socketpair");
+                struct holder_start a = {cfg, dir, name, pair[1]};
+                int keep[5] = {dir, cfg->rootfs.fd, pair[1]};
+                size_t nkeep = 3 + squashfs_fds(keep + 3);
                 int ready = spawn_detached(keep, nkeep, holder_main, &a, &f);
                 if (ready < 0)
                         fail("join", errno, "%s", f.what);
+                close(pair[1]);
                 rundir_sweep(dir, "join-", name); /* while the holder starts */
                 wait_holder_ready(ready);
                 squashfs_stop(); /* the holder's copies of the connection count now */
                 *started = true;
-                if (connect_holder(dir, name, id, &absent, &f) < 0)
+                if (receive_hello(pair[0], id, &absent, &f) < 0)
                         fail("join", errno, "%s", f.what);
+                connection = pair[0];
         } else if (connection < 0) {
                 fail("join", errno, "%s", f.what);
         }

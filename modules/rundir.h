@@ -74,9 +74,9 @@ void rundir_sweep(int dir, const char *prefix, const char *own);
 void close_all_but(int *keep, size_t n);
 
 /* Forks a process detached from the caller: every descriptor but the n in
- * keep closed, a new session, then a second fork so that it belongs to no
- * launch. It runs run(arg, ready), which must not return,, where ready is the write end of a pipe
- * whose read end this returns (close-on-exec); -1 with f. */
+ * keep closed, a new session (it stays the caller's child, and outlives it).
+ * It runs run(arg, ready), which must not return, where ready is the write
+ * end of a pipe whose read end this returns (close-on-exec); -1 with f. */
 int spawn_detached(int *keep, size_t n, void (*run)(void *arg, int ready), void *arg,
                    struct failure *f);
 
