@@ -520,8 +520,8 @@ _Noreturn static void server_trampoline(void *arg, int ready)
         server_main(a->image, a->path, a->dir, a->name, ready, a->linger_ms);
 }
 
-/* Starts a server, detached (it belongs to no launch), and waits until it
- * serves or says why it cannot; -1 with f. */
+/* Starts a server, detached (a session of its own, outliving the launch), and
+ * waits until it serves or says why it cannot; -1 with f. */
 static int spawn_server(int image, const char *path, int dir, const char *name, uint64_t linger_ms,
                         struct failure *f)
 {
@@ -530,6 +530,10 @@ static int spawn_server(int image, const char *path, int dir, const char *name, 
         int ready = spawn_detached(keep, 2, server_trampoline, &a, f);
         if (ready < 0)
                 return -1;
+        /* While it starts: the files of servers that were killed (a job's
+         * end kills its cgroup; kill(1) sends SIGTERM), which could not
+         * remove them, two per server. */
+        rundir_sweep(dir, "sqfs-", name);
         struct server_failure r;
         ssize_t n;
         while ((n = read(ready, &r, sizeof(r))) < 0 && errno == EINTR)

@@ -84,6 +84,9 @@ servers() { test_pgrep -x qrun-squashfs | sort | tr '\n' ' '; }
 server_of() { sed -n 's/^qrun: squashfs .* \(started\|shared\) FUSE server \([0-9]*\) .*/\1 \2/p' "$1"; }
 if [ -n "$fuse_ok" ]; then
         sed 's/^linger = 0$/linger = 4s/' "$T/sq.ini" | manifest "$T/shared.ini"
+        # Servers killed by earlier tests left their files, which the next
+        # server started removes (checked below): start from none.
+        wait_while test_pgrep -x qrun-squashfs && [ "$(id -u)" -eq 0 ] && rm -f "/tmp/qrun-$user_id"/sqfs-*
         rundir_before=$(ls -A "/tmp/qrun-$user_id")
         as_user "$QRUN" -v "$T/shared.ini" -- /bin/true 2>"$T/v1"
         as_user "$QRUN" -v "$T/shared.ini" -- /bin/true 2>"$T/v2"
@@ -117,6 +120,22 @@ if [ -n "$fuse_ok" ]; then
         wait_while test_pgrep -x qrun-squashfs
         is "$(servers)" "" "... and both servers end after the linger"
         is "$(ls -A "/tmp/qrun-$user_id")" "$rundir_before" "... and leave no file behind (the killed one's socket was replaced)"
+        # A server killed by a signal (a job's end kills its cgroup) cannot
+        # remove its files; the next server started, of any image, does.
+        user_command "$QRUN" "$T/shared.ini" -- /bin/sh -c 'echo ready; exec sleep 600'
+        "${CMD[@]}" >"$T/victim.out" 2>&1 </dev/null &
+        victim=$!
+        wait_for "$T/victim.out" ready
+        kill -9 $(servers)
+        kill "$victim"
+        wait "$victim" 2>/dev/null
+        wait_while test_pgrep -x qrun-squashfs
+        is "$(ls "/tmp/qrun-$user_id" | grep -c '^sqfs-')" 2 "a server killed by a signal leaves its socket and lock"
+        cp "$image" "$T/other.sqfs" && chmod a+r "$T/other.sqfs"
+        run_qrun -s rootfs.path="$T/other.sqfs" -s rootfs.linger=0 "$T/shared.ini" -- /bin/true
+        wait_while test_pgrep -x qrun-squashfs
+        is "$RC:$(ls -A "/tmp/qrun-$user_id")" "0:$rundir_before" \
+                "the next server (another image's) removes them (nobody listened there), and its own at its end"
         # The runtime directory must be the user's alone.
         rundir=/tmp/qrun-$user_id
         if [ "$(id -u)" -eq 0 ]; then
@@ -151,7 +170,7 @@ if [ -n "$fuse_ok" ]; then
                 skip "needs root and cgroup v2 at /sys/fs/cgroup/unified to make a cgroup"
         fi
 else
-        for _ in $(seq 12); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
+        for _ in $(seq 14); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
 fi
 printf '[rootfs]\npath = %s\nlinger = 5s\n' "$ROOTFS" | manifest "$T/dirlinger.ini"
 run_qrun "$T/dirlinger.ini" -- /bin/true
