@@ -60,6 +60,18 @@ bool join_resolve(struct config *cfg, struct diag *d)
         ns->pid = false;
         if (!cfg->process.env_preset_loc.file)
                 cfg->process.env_preset = ENV_PRESET_HPC;
+        /* A read-only image has no room for the mount points of PMIx's
+         * directories (/var/spool/slurmd/pmix.J.S on the host, rarely in an
+         * image): the ranks share one writable layer over it, a tmpfs
+         * discarded with the holder, as a Docker container's is. Before
+         * mounts_resolve(), which binds those directories. */
+        struct rootfs_config *r = &cfg->rootfs;
+        if (r->kind == ROOTFS_SQUASHFS && r->overlay.kind == OVERLAY_NONE) {
+                r->overlay.kind = OVERLAY_TMPFS;
+                r->overlay.loc = ns->join_loc;
+                r->overlay_implied_by = "[namespaces] join (a read-only image has no room for "
+                                        "the mount points of PMIx's directories)";
+        }
         return true;
 }
 

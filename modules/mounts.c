@@ -109,8 +109,8 @@ static void print_tmpfs(const struct config *cfg, const struct key_def *key, FIL
 {
         for (size_t i = 0; i < cfg->mounts.ntmpfs; i++) {
                 const struct tmpfs_mount *t = &cfg->mounts.tmpfs[i];
-                if (t->if_present)
-                        continue; /* read_only_tmpfs's: the section's note says */
+                if (!t->loc.key || strcmp(t->loc.key, "tmpfs"))
+                        continue; /* read_only_tmpfs's and join's: the section's note says */
                 if (t->size)
                         fprintf(out, "%s = %s:size=%llu\n", key->name, t->dst,
                                 (unsigned long long)t->size);
@@ -156,9 +156,10 @@ static bool validate_mounts(const struct config *cfg, struct diag *d)
 /* What resolving implied, one "; " line each (the first's "; " is the caller's). */
 static const char *mounts_note(const struct config *cfg)
 {
-        static char note[512];
+        static char note[1024]; /* the lines below fit; snprintf truncates otherwise */
         const struct mounts_config *m = &cfg->mounts;
-        const char *lines[3];
+        const char *lines[4];
+        char pmix[256] = "";
         size_t n = 0, len = 0;
         if (m->implied_by)
                 lines[n++] = m->implied_by;
@@ -167,7 +168,15 @@ static const char *mounts_note(const struct config *cfg)
         if (m->scratch)
                 lines[n++] = "read_only_tmpfs: a tmpfs on /tmp, /var/tmp and /run where the "
                              "image has them and no mount of yours is (the image is read-only)";
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0, used = 0; i < m->nbinds; i++)
+                if (m->binds[i].loc.key && !strcmp(m->binds[i].loc.key, "join") &&
+                    used < sizeof(pmix))
+                        used += (size_t)snprintf(
+                            pmix + used, sizeof(pmix) - used, "%s%s",
+                            used ? " " : "join: PMIx's directories, bound: ", m->binds[i].dst);
+        if (pmix[0])
+                lines[n++] = pmix;
+        for (size_t i = 0; i < n && len < sizeof(note); i++)
                 len += (size_t)snprintf(note + len, sizeof(note) - len, "%s%s%s", i ? "\n; " : "",
                                         lines[i] == m->implied_by ? "mount mode, implied by " : "",
                                         lines[i]);

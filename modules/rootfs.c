@@ -82,8 +82,18 @@ static bool validate_rootfs(const struct config *cfg, struct diag *d)
         return true;
 }
 
-const struct section_def rootfs_section = {"rootfs", rootfs_keys, ARRAY_SIZE(rootfs_keys),
-                                           validate_rootfs};
+static const char *rootfs_note(const struct config *cfg)
+{
+        static char note[160];
+        if (!cfg->rootfs.overlay_implied_by)
+                return NULL;
+        snprintf(note, sizeof(note), "overlay = tmpfs, implied by %s",
+                 cfg->rootfs.overlay_implied_by);
+        return note;
+}
+
+const struct section_def rootfs_section = {
+    "rootfs", rootfs_keys, ARRAY_SIZE(rootfs_keys), validate_rootfs, 0, 0, rootfs_note};
 
 bool rootfs_is_host(const struct rootfs_config *r)
 {

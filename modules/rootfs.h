@@ -29,6 +29,7 @@ struct rootfs_config {
         char *path; /* absolute; "/" means the host root (no chroot) */
         struct loc path_loc;
         struct overlay_config overlay;
+        const char *overlay_implied_by; /* resolved: why overlay = tmpfs without the key */
         uint64_t linger_ms; /* a SquashFS image's server outlives its last launch by this */
         struct loc linger_loc;
         /* Resolved: what path is, a descriptor opened once (O_PATH of the

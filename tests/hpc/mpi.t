@@ -72,9 +72,14 @@ is "$RC:$OUT" "0:rank 0 of 2
 rank 1 of 2" "without HOME in the environment, MPI_Init works (it was SIGSEGV in pmix_home_directory)"
 
 # ---- the MPI image as one SquashFS file, as sites keep images ----
+# Without the directories the MPI rootfs has for slurmd's PMIx plugin, as in
+# an image from a registry: a read-only image has no room for their mount
+# points (join mode's implied tmpfs overlay gives it), and Open MPI writes its
+# session directory in /tmp.
 open_dev_fuse
 if [ -n "$FUSE_OK" ]; then
-        mksquashfs "$IMG/rootfs" "$T/mpi.sqfs" -noappend -quiet -all-root -no-xattrs -comp lz4 >/dev/null
+        mksquashfs "$IMG/rootfs" "$T/mpi.sqfs" -noappend -quiet -all-root -no-xattrs -comp lz4 \
+                -e var/spool/slurmd var/spool/slurm >/dev/null
         chmod a+r "$T/mpi.sqfs"
         sed "s|^path = .*|path = $T/mpi.sqfs\nlinger = 0|" "$T/m.ini" >"$T/sq.ini"
         export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=cma

@@ -149,8 +149,10 @@ root:msgq=ok" "the other rank shares /dev/shm with it, and reads the image after
         ok $? "the holder ends with the last rank"
         wait_while test_pgrep -x qrun-squashfs
         ok $? "and the image's server (linger = 0) with it"
-        run_qrun --join=sq -s rootfs.overlay=tmpfs "$T/sq.ini" -- /bin/sh -c 'echo w >/etc/new && cat /etc/new'
-        is "$RC:$OUT" "0:w" "join with a SquashFS rootfs under a tmpfs overlay: writable"
+        run_qrun --join=sq "$T/sq.ini" -- /bin/sh -c 'echo w >/etc/new && cat /etc/new'
+        is "$RC:$OUT" "0:w" "join with a SquashFS rootfs: a tmpfs overlay, writable (room for PMIx's mount points)"
+        run_qrun --join=sq --check "$T/sq.ini"
+        like "$OUT" "^; overlay = tmpfs, implied by \[namespaces\] join" "... which --check shows"
         wait_while test_pgrep -x qrun-squashfs
 else
         skip "/dev/fuse cannot be opened by the test user"
