@@ -294,6 +294,34 @@ static void add_scratch_tmpfs(struct config *cfg)
         }
 }
 
+static int open_nearest_ancestor(int rootfd, const char *path, char *parent, size_t size);
+
+/* A directory rootfs you cannot write where PMIx's directory needs a mount
+ * point (a site's shared image, say): the ranks get a tmpfs overlay, as an
+ * image does (join_resolve()), where the mount point is made. */
+static void make_room_for(struct config *cfg, const char *path)
+{
+        struct rootfs_config *r = &cfg->rootfs;
+        char parent[PATH_MAX];
+        if (r->overlay.kind != OVERLAY_NONE)
+                return;
+        int fd = path_open_in_root(rootfs_dir_fd(r), path, O_DIRECTORY);
+        if (fd >= 0) {
+                close(fd);
+                return; /* the mount point is there */
+        }
+        fd = open_nearest_ancestor(rootfs_dir_fd(r), path, parent, sizeof(parent));
+        bool writable = fd >= 0 && faccessat(fd, ".", W_OK, 0) == 0;
+        if (fd >= 0)
+                close(fd);
+        if (writable)
+                return;
+        r->overlay.kind = OVERLAY_TMPFS;
+        r->overlay.loc = cfg->ns.join_loc;
+        r->overlay_implied_by = "[namespaces] join (the mount point of a PMIx directory cannot "
+                                "be made in the rootfs: you cannot write there)";
+}
+
 static void bind_pmix_dir(struct config *cfg, char *dir)
 {
         struct mounts_config *m = &cfg->mounts;
@@ -303,6 +331,7 @@ static void bind_pmix_dir(struct config *cfg, char *dir)
         } else if (!mounted_at_or_above(m, dir)) { /* else a tmpfs of ours: made there */
                 char *parent = xstrdup(dir);
                 *strrchr(parent, '/') = '\0';
+                make_room_for(cfg, *parent ? parent : "/");
                 m->tmpfs = xrealloc(m->tmpfs, (m->ntmpfs + 1) * sizeof(*m->tmpfs));
                 m->tmpfs[m->ntmpfs++] = (struct tmpfs_mount){*parent ? parent : xstrdup("/"),
                                                              1 << 20, cfg->ns.join_loc};

@@ -158,6 +158,31 @@ else
         skip "/dev/fuse cannot be opened by the test user"
 fi
 
+# ---- PMIx's directories: bound at their paths, with room made for them ----
+# As slurmd names its PMIx directory (PMIX_SERVER_TMPDIR): here one under
+# /var/tmp, which the test rootfs lacks and the test user cannot create there
+# (a site's shared image): the ranks get a tmpfs overlay to make it in.
+P=$(mktemp -d /var/tmp/qrun-pmix.XXXXXX)
+at_exit 'rm -rf "$P"'
+echo from-the-server >"$P/rendezvous" && chmod -R a+rX "$P"
+pmix_qrun() {
+        as_user env PMIX_SERVER_TMPDIR="$P/" "$QRUN" "$@" >"$T/out" 2>"$T/err" </dev/null
+        RC=$?
+        OUT=$(cat "$T/out")
+        ERR=$(cat "$T/err")
+}
+if ! as_user test -w "$ROOTFS"; then
+        pmix_qrun --join=pmix "$T/m.ini" -- /bin/sh -c "cat $P/rendezvous; grep ' / / ' /proc/self/mountinfo | tail -1 | sed 's/.* - \([^ ]*\) .*/\1/'"
+        is "$RC:$OUT" "0:from-the-server
+overlay" "join: PMIx's directory is bound at its path, in a tmpfs overlay over a rootfs the user cannot write"
+        pmix_qrun --join=pmix --check "$T/m.ini"
+        like "$OUT" "^; overlay = tmpfs, implied by \[namespaces\] join \(the mount point of a PMIx directory" \
+                "... which --check says, and why"
+        like "$OUT" "^; join: PMIx's directories, bound: $P" "... with the directories it binds"
+else
+        skip "the test user can write the rootfs"
+fi
+
 # ---- settings that cannot be shared ----
 manifest "$T/other.ini" <<EOF
 [rootfs]
