@@ -31,6 +31,14 @@ void mounts_add_bind(struct mounts_config *m, char *src, char *dst, bool ro, str
         m->binds[m->nbinds++] = (struct bind_mount){src, dst, ro, loc};
 }
 
+/* Adds a tmpfs (takes dst); if_present: only where the rootfs has dst. */
+static void add_tmpfs(struct mounts_config *m, char *dst, uint64_t size, struct loc loc,
+                      bool if_present)
+{
+        m->tmpfs = xrealloc(m->tmpfs, (m->ntmpfs + 1) * sizeof(*m->tmpfs));
+        m->tmpfs[m->ntmpfs++] = (struct tmpfs_mount){dst, size, loc, if_present};
+}
+
 /* The :ro or :rw after DST, if any. */
 static bool parse_bind_option(const char *option, bool *ro, struct diag *d)
 {
@@ -99,9 +107,7 @@ static bool parse_tmpfs(struct config *cfg, const struct key_def *key, const cha
                 free(dst);
                 return false;
         }
-        struct mounts_config *m = &cfg->mounts;
-        m->tmpfs = xrealloc(m->tmpfs, (m->ntmpfs + 1) * sizeof(*m->tmpfs));
-        m->tmpfs[m->ntmpfs++] = (struct tmpfs_mount){dst, size, d->loc};
+        add_tmpfs(&cfg->mounts, dst, size, d->loc, false);
         return true;
 }
 
@@ -288,8 +294,7 @@ static void add_scratch_tmpfs(struct config *cfg)
         for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
                 if (mounted_at_or_above(m, dirs[i]))
                         continue;
-                m->tmpfs = xrealloc(m->tmpfs, (m->ntmpfs + 1) * sizeof(*m->tmpfs));
-                m->tmpfs[m->ntmpfs++] = (struct tmpfs_mount){xstrdup(dirs[i]), 0, loc, true};
+                add_tmpfs(m, xstrdup(dirs[i]), 0, loc, true);
                 m->scratch = true;
         }
 }
@@ -332,9 +337,7 @@ static void bind_pmix_dir(struct config *cfg, char *dir)
                 char *parent = xstrdup(dir);
                 *strrchr(parent, '/') = '\0';
                 make_room_for(cfg, *parent ? parent : "/");
-                m->tmpfs = xrealloc(m->tmpfs, (m->ntmpfs + 1) * sizeof(*m->tmpfs));
-                m->tmpfs[m->ntmpfs++] = (struct tmpfs_mount){*parent ? parent : xstrdup("/"),
-                                                             1 << 20, cfg->ns.join_loc};
+                add_tmpfs(m, *parent ? parent : xstrdup("/"), 1 << 20, cfg->ns.join_loc, false);
         }
         mounts_add_bind(m, xstrdup(dir), dir, false, cfg->ns.join_loc);
 }

@@ -25,10 +25,20 @@ one_line_error() {
 # ---- the caller's limits ----
 # 3 leaves qrun no descriptor at all; the sanitizer build is dynamically
 # linked, and its loader needs one to open libasan, so it gets 4.
+# Descriptors the test inherited above 2 (a caller's redirection, time -o)
+# would take the loader's one: the command starts without them.
+without_inherited_fds() {
+        local me=$BASHPID fd
+        for fd in $(ls "/proc/$me/fd"); do
+                [ "$fd" -gt 2 ] && [ "$fd" -lt 255 ] && eval "exec $fd>&-" 2>/dev/null
+        done
+        "$@"
+}
 tiny=3
 [ -n "${QRUN_SANITIZED:-}" ] && tiny=4
 for n in $tiny 15; do
-        as_user prlimit --nofile="$n" "$QRUN" "$T/m.ini" -- /bin/qtest fds >"$T/out" 2>"$T/err"
+        (without_inherited_fds as_user prlimit --nofile="$n" "$QRUN" "$T/m.ini" -- /bin/qtest fds) \
+                >"$T/out" 2>"$T/err"
         RC=$? ERR=$(cat "$T/err")
         one_line_error "RLIMIT_NOFILE=$n" \
                 "^qrun: limits: the open-file limit \(RLIMIT_NOFILE\) is $n; qrun needs at least 16"
