@@ -270,10 +270,7 @@ static bool mounted_at_or_above(const struct mounts_config *m, const char *path)
         for (size_t i = 0; i < m->ntmpfs; i++)
                 if (!strcmp(path, m->tmpfs[i].dst) || path_is_below(path, m->tmpfs[i].dst))
                         return true;
-        for (size_t i = 0; i < m->nbinds; i++)
-                if (!strcmp(path, m->binds[i].dst) || path_is_below(path, m->binds[i].dst))
-                        return true;
-        return false;
+        return bound_below(m, path);
 }
 
 /* A read-only rootfs (an image without an overlay) gets a tmpfs where programs
@@ -299,7 +296,34 @@ static void add_scratch_tmpfs(struct config *cfg)
         }
 }
 
-static int open_nearest_ancestor(int rootfd, const char *path, char *parent, size_t size);
+/* The nearest existing ancestor of path in the rootfs, as a descriptor, with
+ * its path in parent; -1 if none opens. */
+static int open_nearest_ancestor(int rootfd, const char *path, char *parent, size_t size)
+{
+        snprintf(parent, size, "%s", path);
+        for (;;) {
+                char *slash = strrchr(parent, '/');
+                if (slash == parent)
+                        parent[1] = '\0';
+                else
+                        *slash = '\0';
+                int fd = path_open_in_root(rootfd, parent, O_DIRECTORY);
+                if (fd >= 0 || !strcmp(parent, "/"))
+                        return fd;
+        }
+}
+
+/* Whether path, missing from the rootfs, can be created there: its nearest
+ * existing ancestor (named in parent) is writable. */
+static bool creatable_in_rootfs(const struct rootfs_config *r, const char *path, char *parent,
+                                size_t size)
+{
+        int fd = open_nearest_ancestor(rootfs_dir_fd(r), path, parent, size);
+        bool writable = fd >= 0 && faccessat(fd, ".", W_OK, 0) == 0;
+        if (fd >= 0)
+                close(fd);
+        return writable;
+}
 
 /* A directory rootfs you cannot write where PMIx's directory needs a mount
  * point (a site's shared image, say): the ranks get a tmpfs overlay, as an
@@ -315,11 +339,7 @@ static void make_room_for(struct config *cfg, const char *path)
                 close(fd);
                 return; /* the mount point is there */
         }
-        fd = open_nearest_ancestor(rootfs_dir_fd(r), path, parent, sizeof(parent));
-        bool writable = fd >= 0 && faccessat(fd, ".", W_OK, 0) == 0;
-        if (fd >= 0)
-                close(fd);
-        if (writable)
+        if (creatable_in_rootfs(r, path, parent, sizeof(parent)))
                 return;
         r->overlay.kind = OVERLAY_TMPFS;
         r->overlay.loc = cfg->ns.join_loc;
@@ -456,23 +476,6 @@ static bool under_own_mount(const struct mounts_config *m, const char *path)
                (m->proc && path_is_below(path, "/proc"));
 }
 
-/* The nearest existing ancestor of path in the rootfs, as a descriptor, with
- * its path in parent; -1 if none opens. */
-static int open_nearest_ancestor(int rootfd, const char *path, char *parent, size_t size)
-{
-        snprintf(parent, size, "%s", path);
-        for (;;) {
-                char *slash = strrchr(parent, '/');
-                if (slash == parent)
-                        parent[1] = '\0';
-                else
-                        *slash = '\0';
-                int fd = path_open_in_root(rootfd, parent, O_DIRECTORY);
-                if (fd >= 0 || !strcmp(parent, "/"))
-                        return fd;
-        }
-}
-
 bool mounts_check_target(const struct config *cfg, const char *dst, bool dir, struct loc loc,
                          struct diag *d)
 {
@@ -492,11 +495,7 @@ bool mounts_check_target(const struct config *cfg, const char *dst, bool dir, st
                 return true;
         }
         char parent[PATH_MAX];
-        fd = open_nearest_ancestor(rootfs_dir_fd(&cfg->rootfs), dst, parent, sizeof(parent));
-        bool writable = fd >= 0 && faccessat(fd, ".", W_OK, 0) == 0;
-        if (fd >= 0)
-                close(fd);
-        if (!writable)
+        if (!creatable_in_rootfs(&cfg->rootfs, dst, parent, sizeof(parent)))
                 return diag_error_at(d, loc,
                                      "%s does not exist in the rootfs, and qrun cannot create it "
                                      "there (%s is not writable): create it in the image",
