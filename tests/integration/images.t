@@ -38,6 +38,10 @@ root:x:0:0:root:/root:/bin/sh" "a SquashFS image runs as the rootfs"
 2" "a read-only image gets a writable tmpfs on /tmp (read_only_tmpfs), none where it has no directory"
         run_qrun -s mounts.read_only_tmpfs=false "$T/sq.ini" -- /bin/qtest mkdir /tmp/d
         is "$RC:$OUT" "0:EROFS" "read_only_tmpfs = false: the image's /tmp, read-only"
+        { cat "$T/sq.ini"; printf '[mounts]\nread_only_tmpfs = maybe\n'; } | manifest "$T/sqbad.ini"
+        run_qrun "$T/sqbad.ini" -- /bin/true
+        is "$RC:$ERR" "125:$T/sqbad.ini:7: [mounts] read_only_tmpfs: expected a boolean (true/false/yes/no/on/off/1/0), got \"maybe\"" \
+                "read_only_tmpfs with a bad value: exit 125, its file, line and key"
         run_qrun -s "mounts.bind=$T/data:/tmp:ro" "$T/sq.ini" -- /bin/cat /tmp/file
         is "$RC:$OUT" "0:host data" "a bind of the manifest's at /tmp takes the tmpfs's place"
         run_qrun "$T/sq.ini" -- /bin/sh -c 'stat -c %u /bin/busybox; id -u'
@@ -76,7 +80,7 @@ $user_id" "uid = self: the image's files are owned by the user the command runs 
         wait_while test_processes
         is "$(test_processes | wc -l)" "0" "SIGKILL of qrun: the container and the FUSE server (linger = 0) are gone"
 else
-        for _ in $(seq 18); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
+        for _ in $(seq 19); do skip "/dev/fuse is not open to $QRUN_TEST_USER"; done
 fi
 
 # ---- one server per image, shared between launches ----
