@@ -103,3 +103,4 @@ plain_diff=$(awk -v a="$start_plain" -v b="$start_bare" 'BEGIN {printf "%+.2f", 
         echo "$start_table"
 } >"$out"
 cat "$out"
+assemble_results
