@@ -123,6 +123,11 @@ int gpu_prepare(struct gpu_config *g, struct failure *e);
  * there is a sound one; false (nothing added) if not. */
 bool gpu_index_read(struct gpu_config *g);
 
+/* The same from an index's text (NUL-terminated; cut into pieces): its
+ * header, then one "SRC\tNAME" line a library; false, adding nothing, if any
+ * part is malformed. Separate for tests/fuzz/fuzz_gpu_index.c. */
+bool gpu_index_parse(struct gpu_config *g, char *text);
+
 /* A driver library at path (the host's), under name in DIR/lib64. */
 void gpu_add_library(struct gpu_config *g, const char *path, const char *name);
 

@@ -18,6 +18,7 @@
 #include "gpu.h"
 #include "rundir.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,23 +44,60 @@ static int open_index(uint64_t key)
         return open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-/* Adds the libraries of index text (NUL-terminated, lines "SRC\tNAME": an
- * absolute path, a file name as the scan takes them). false, adding nothing,
- * if a line is malformed. */
+/* One line "SRC\tNAME\n" as write_index() puts it (p: its start, tab and
+ * end: its first tab and newline, NULL if none): SRC an absolute path, NAME
+ * a file name (not empty, no '/' or second tab, not "." or "..": none
+ * starting with a dot) as the scan takes them. */
+static bool index_line_ok(const char *p, const char *tab, const char *end)
+{
+        if (!end || !tab || tab > end || *p != '/')
+                return false;
+        size_t n = (size_t)(end - tab - 1);
+        return n > 0 && tab[1] != '.' && !memchr(tab + 1, '/', n) && !memchr(tab + 1, '\t', n);
+}
+
+/* Adds the libraries of index text (NUL-terminated lines). false, adding
+ * nothing, if a line is malformed. */
 static bool add_index_lines(struct gpu_config *g, char *text)
 {
-        for (char *p = text; *p; p = strchr(p, '\n') + 1) {
-                char *tab = strchr(p, '\t'), *end = strchr(p, '\n');
-                if (!end || !tab || tab > end || *p != '/' || tab + 1 == end || tab[1] == '.' ||
-                    memchr(tab + 1, '/', (size_t)(end - tab - 1)))
+        for (char *p = text; *p; p = strchr(p, '\n') + 1)
+                if (!index_line_ok(p, strchr(p, '\t'), strchr(p, '\n')))
                         return false;
-        }
         for (char *p = text; *p;) {
                 char *tab = strchr(p, '\t'), *end = strchr(p, '\n');
                 *tab = *end = '\0';
                 gpu_add_library(g, p, tab + 1);
                 p = end + 1;
         }
+        return true;
+}
+
+/* The header line, exactly as write_index() puts it: the magic, one space,
+ * the count of skipped entries in decimal (no sign, no leading zero), a
+ * newline. The lines after it, or NULL. (sscanf would take other spaces, a
+ * sign and a count wrapped around.) */
+static char *index_header(char *text, unsigned *skipped)
+{
+        char *digits = text + strlen(INDEX_MAGIC " ");
+        if (strncmp(text, INDEX_MAGIC " ", strlen(INDEX_MAGIC " ")) ||
+            !isdigit((unsigned char)*digits) || (digits[0] == '0' && digits[1] != '\n'))
+                return NULL;
+        errno = 0;
+        char *end;
+        unsigned long v = strtoul(digits, &end, 10);
+        if (errno || v > UINT_MAX || *end != '\n')
+                return NULL;
+        *skipped = (unsigned)v;
+        return end + 1;
+}
+
+bool gpu_index_parse(struct gpu_config *g, char *text)
+{
+        unsigned skipped;
+        char *lines = index_header(text, &skipped);
+        if (!lines || !add_index_lines(g, lines))
+                return false;
+        g->ldcache_skipped = skipped;
         return true;
 }
 
@@ -77,16 +115,11 @@ bool gpu_index_read(struct gpu_config *g)
                 n = text ? read(fd, text, (size_t)st.st_size + 1) : -1;
         }
         close(fd);
-        unsigned skipped;
-        int used = 0;
         bool ok = n > 0 && n == st.st_size; /* n: -1 when st was not filled */
         if (ok) {
                 text[n] = '\0';
-                ok = sscanf(text, INDEX_MAGIC " %u\n%n", &skipped, &used) == 1 && used > 0 &&
-                     add_index_lines(g, text + used);
+                ok = gpu_index_parse(g, text);
         }
-        if (ok)
-                g->ldcache_skipped = skipped;
         free(text);
         return ok;
 }

@@ -1,14 +1,16 @@
 #!/bin/bash
 # Builds the libFuzzer harnesses (clang, ASan, UBSan) and runs each one.
 #
-#   tests/fuzz/run.sh [SECONDS] [HARNESS...]     (default: 20 seconds, all six)
+#   tests/fuzz/run.sh [SECONDS] [HARNESS...]     (default: 20 seconds, all seven)
 #
 # Harnesses: manifest (parser and validator), policy (policy parser and
 # compiler, verdicts checked), bpf (compiler on decoded policies, verdicts
 # checked with an interpreter), differential (qrun against libseccomp), image
 # (qrun import's layer extraction and image metadata on hostile input: nothing
 # may land outside the tree), ldcache ([gpu]'s reader of the host's
-# ld.so.cache: no read outside the file, every entry a string inside it).
+# ld.so.cache: no read outside the file, every entry a string inside it),
+# gpu_index (the index of that cache qrun keeps in the runtime directory:
+# only what qrun writes is accepted, nothing added otherwise).
 # Corpora grow in $FUZZ_OUT/corpus/NAME (FUZZ_OUT defaults to build/fuzz),
 # seeded from tests/fuzz/seeds/NAME; crashes land in $FUZZ_OUT as crash-* and
 # fail the run. Run as root it first installs what it needs (tools/deps.sh
@@ -18,7 +20,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-20}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(manifest policy bpf differential image ldcache)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(manifest policy bpf differential image ldcache gpu_index)
 
 tools/deps.sh --who fuzz fuzz
 . tools/build-vars.sh

@@ -1,6 +1,7 @@
 /* modules/ldcache.c on caches built here byte by byte (the layout of glibc's
- * dl-cache.h), on damaged ones, and on this machine's /etc/ld.so.cache; and
- * gpu_elf_native() on this program and on a copy with another ELF machine. */
+ * dl-cache.h), on damaged ones, and on this machine's /etc/ld.so.cache;
+ * gpu_elf_native() on this program and on a copy with another ELF machine;
+ * and gpu_index_parse(), the reader of qrun's own index of the cache. */
 #define _GNU_SOURCE
 #include "tap.h"
 #include "gpu.h"
@@ -186,11 +187,67 @@ static void test_elf(void)
         unlink(path);
 }
 
+/* How many libraries gpu_index_parse() takes from text, or -1 if it refuses
+ * it (then it must have added none). */
+static long index_libraries(const char *text, struct gpu_config *g)
+{
+        char *copy = strdup(text);
+        gpu_config_init(g);
+        bool ok = gpu_index_parse(g, copy);
+        free(copy);
+        return ok ? (long)g->nbinds : g->nbinds ? -2 : -1;
+}
+
+static void index_case(const char *text, long expected, const char *name)
+{
+        struct gpu_config g;
+        tap_is_num((unsigned long long)index_libraries(text, &g), (unsigned long long)expected,
+                   name);
+        gpu_config_free(&g);
+        free(g.devices), free(g.ldcache), free(g.dir); /* config_free's */
+}
+
+static void test_index(void)
+{
+        struct gpu_config g;
+        long n = index_libraries("qrun-gpu-index 1 7\n/usr/lib/libcuda.so.535\tlibcuda.so.1\n"
+                                 "/lib/libnvidia-ml.so.535\tlibnvidia-ml.so.1\n",
+                                 &g);
+        tap_ok(n == 2 && g.ldcache_skipped == 7 &&
+                   !strcmp(g.binds[0].src, "/usr/lib/libcuda.so.535") &&
+                   !strcmp(g.binds[1].dst, "libnvidia-ml.so.1"),
+               "index: what qrun writes is read back, in order, with the skipped count");
+        gpu_config_free(&g);
+        free(g.devices), free(g.ldcache), free(g.dir);
+        index_case("qrun-gpu-index 1 0\n", 0, "index: no library");
+        index_case("qrun-gpu-index 1 +0\n", -1, "index: a signed count is refused");
+        index_case("qrun-gpu-index 1 007\n", -1, "index: a count with leading zeros is refused");
+        index_case("qrun-gpu-index 1 -1\n", -1, "index: a negative count is refused");
+        index_case("qrun-gpu-index 1 4294967296\n", -1, "index: a count over UINT_MAX is refused");
+        index_case("qrun-gpu-index 1  0\n", -1, "index: a second space is refused");
+        index_case("qrun-gpu-index 1 0 /lib/a.so\ta.so\n", -1,
+                   "index: a library on the header's line is refused");
+        index_case("qrun-gpu-index 2 0\n", -1, "index: another version is refused");
+        index_case("qrun-gpu-index 1 0\n/lib/a.so\ta.so", -1,
+                   "index: a last line without its newline is refused");
+        index_case("qrun-gpu-index 1 0\n/lib/a.so\ta.so\nlib/b.so\tb.so\n", -1,
+                   "index: a relative path is refused, and nothing of the file is taken");
+        index_case("qrun-gpu-index 1 0\n/lib/a.so\t../a.so\n", -1,
+                   "index: a name with / is refused");
+        index_case("qrun-gpu-index 1 0\n/lib/a.so\t..\n", -1, "index: .. as a name is refused");
+        index_case("qrun-gpu-index 1 0\n/lib/a.so\t\n", -1, "index: an empty name is refused");
+        index_case("qrun-gpu-index 1 0\n/lib/a.so\ta\tb\n", -1,
+                   "index: a name with a tab is refused");
+        index_case("qrun-gpu-index 1 0\n/lib/a.so a.so\n", -1,
+                   "index: a line without a tab is refused");
+}
+
 int main(void)
 {
         test_layouts();
         test_damage();
         test_this_machine();
         test_elf();
+        test_index();
         return tap_done();
 }
