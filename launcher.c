@@ -15,12 +15,13 @@
  *        launch that starts the holder), unshare the
  *        user namespace, write the id maps, drop the bounding set (once for
  *        every container)
- *     4. decide whether the command keeps the caller's terminal, fork the
- *        container's first process into new pid/ipc/uts (and net if asked)
- *        namespaces, then forward signals, relay job control, enforce the
- *        timeout, give the terminal back and turn the container's end into
- *        qrun's exit status; with --each, the fork for every task (each.h), at
- *        most -j at once, none keeping the terminal
+ *     4. decide whether the command keeps the caller's terminal, start the
+ *        container's first process in new pid/ipc/uts (and net if asked)
+ *        namespaces, in our own memory (namespaces_clone: until it ends we
+ *        allocate nothing and use no stdio), then forward signals, relay job
+ *        control, enforce the timeout, give the terminal back and turn the
+ *        container's end into qrun's exit status; with --each, a fork for
+ *        every task (each.h), at most -j at once, none keeping the terminal
  *   container's first process: pid 1 when there is a pid namespace
  *     5. die with the monitor, (--each: take the task's stdio and command
  *        line), bring up loopback, chroot into the rootfs (or, with [mounts], create
@@ -152,18 +153,27 @@ _Noreturn static void container_main(struct config *cfg, const struct each_task 
         _exit(EXIT_QRUN_FAILED); /* not reached */
 }
 
-/* One container: its error pipe, and its first process forked into new pid,
- * ipc and uts (and net) namespaces. Every launch takes this step: the single
- * one, and each task of --each. Returns the pid; *errors: the pipe's read end. */
+static int only_container_main(void *cfg)
+{
+        container_main(cfg, NULL);
+}
+
+/* One container: its error pipe, and its first process in new pid, ipc and
+ * uts (and net) namespaces. Every launch takes this step: the single one, and
+ * each task of --each. Returns the pid; *errors: the pipe's read end. */
 static pid_t start_container(void *arg, const struct each_task *task, int *errors)
 {
         struct config *cfg = arg;
         uint64_t step = step_start();
         if (fail_pipe_open() < 0)
                 fail("setup", errno, "unable to create the error pipe");
-        pid_t child = namespaces_fork(&cfg->ns);
+        /* A launch's only container runs in our memory (namespaces.h says
+         * what that asks of us until it ends: monitor_run keeps to it);
+         * --each forks, each task taking its copy of cfg and the task. */
+        pid_t child = task ? namespaces_fork(&cfg->ns)
+                           : namespaces_clone(&cfg->ns, only_container_main, cfg);
         if (child < 0)
-                fail("setup", errno, "unable to fork");
+                fail("setup", errno, "unable to start the container's first process");
         if (child == 0)
                 container_main(cfg, task);
         *errors = fail_pipe_parent_side();

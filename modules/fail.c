@@ -109,8 +109,11 @@ struct pipe_message {
         struct line line;
 };
 
+/* Set by the monitor alone: a launch's container process may share our
+ * memory (namespaces_clone), so which side a process is on is its pid, not a
+ * flag it could set for both. */
 static int pipe_fds[2] = {-1, -1};
-static bool in_container;
+static pid_t pipe_owner; /* the monitor, which reads the pipe */
 
 static void print(const struct line *l)
 {
@@ -119,7 +122,7 @@ static void print(const struct line *l)
 
 _Noreturn static void end(int status, const struct line *l)
 {
-        if (!in_container) {
+        if (pipe_fds[1] < 0 || getpid() == pipe_owner) {
                 print(l);
                 exit(status);
         }
@@ -186,24 +189,25 @@ int failure(struct failure *f, const char *fmt, ...)
 
 int fail_pipe_open(void)
 {
-        return pipe2(pipe_fds, O_CLOEXEC);
+        pipe_owner = getpid();
+        return pipe2(pipe_fds, O_CLOEXEC); /* the next container's replace the last's */
 }
 
+/* pipe_fds stays as it is: a child in our memory reads its write end there. */
 int fail_pipe_parent_side(void)
 {
         close(pipe_fds[1]);
         int fd = pipe_fds[0];
-        pipe_fds[0] = pipe_fds[1] = -1; /* the next container gets a pipe of its own */
         /* Collected only after the container has exited; never wait on it. */
         fcntl(fd, F_SETFL, O_NONBLOCK);
         return fd;
 }
 
+/* Closes this process's read end (its own descriptor table); changes no
+ * variable, which may be the monitor's too. */
 void fail_pipe_child_side(void)
 {
         close(pipe_fds[0]);
-        pipe_fds[0] = -1;
-        in_container = true;
 }
 
 bool fail_pipe_reader_alive(void)

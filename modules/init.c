@@ -192,7 +192,10 @@ static void escalate_timeout(struct timeout_state *t, pid_t child, bool child_is
         }
 }
 
-/* Waits for the next signal, or until the deadline; returns 0 on the deadline. */
+/* Waits for the next signal, or until the deadline; returns 0 on the deadline.
+ * Decides nothing on errno: the container's first process may share it
+ * (namespaces_clone), so a failed wait (EAGAIN at the deadline, EINTR) only
+ * sends us round the loop, whose clock tells. */
 static int wait_signal(const struct timeout_state *t, siginfo_t *info)
 {
         for (;;) {
@@ -209,8 +212,6 @@ static int wait_signal(const struct timeout_state *t, siginfo_t *info)
                 int sig = sigtimedwait(&waited, info, tsp);
                 if (sig > 0)
                         return sig;
-                if (errno == EAGAIN)
-                        return 0;
         }
 }
 

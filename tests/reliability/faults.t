@@ -57,7 +57,7 @@ as_user env ASAN_OPTIONS=detect_leaks=0 prlimit --nproc=1 "$QRUN" "$T/m.ini" -- 
         >"$T/out" 2>"$T/err"
 RC=$? ERR=$(cat "$T/err")
 one_line_error "RLIMIT_NPROC=1" \
-        '^qrun: setup: unable to fork: .* \(is the limit RLIMIT_NPROC = 1 reached\?\)$'
+        '^qrun: setup: unable to start the container.s first process: .* \(is the limit RLIMIT_NPROC = 1 reached\?\)$'
 as_user prlimit --nproc=2 "$QRUN" "$T/m.ini" -- /bin/true >"$T/out" 2>"$T/err"
 RC=$? ERR=$(cat "$T/err")
 one_line_error "RLIMIT_NPROC=2" \

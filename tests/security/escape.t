@@ -86,6 +86,10 @@ kill -TERM "$(cat "$T/victim.pid")" 2>/dev/null # only if the attempt failed: st
 wait "$reaper"
 is "$(cat "$T/victim.status")" 137 "no pid namespace: and that process died of it (documented, not isolated)"
 attempt "$T/root.ini" EPERM "qrun's own pid 1 cannot be traced (not dumpable)" -- ptrace 1
+# Pid 1 runs in the monitor's memory (namespaces_clone): reading it would read
+# the monitor's.
+attempt "$T/root.ini" EPERM "... nor its memory read (the monitor's too)" -- process-vm-readv 1
+attempt "$T/mount-root.ini" EACCES "... nor opened through /proc/1/mem" -- proc-file 1 mem
 attempt "$T/chroot.ini" none "chroot mode: no /proc at all" -- proc-pids
 attempt "$T/mount.ini" ENOENT "mount mode: the host's pids are not in /proc" -- \
         proc-file "$outside" environ
