@@ -170,8 +170,8 @@ static pid_t start_container(void *arg, const struct each_task *task, int *error
         /* A launch's only container runs in our memory (namespaces.h says
          * what that asks of us until it ends: monitor_run keeps to it);
          * --each forks, each task taking its copy of cfg and the task. */
-        pid_t child = task ? namespaces_fork(&cfg->ns)
-                           : namespaces_clone(&cfg->ns, only_container_main, cfg);
+        pid_t child =
+            task ? namespaces_fork(&cfg->ns) : namespaces_clone(&cfg->ns, only_container_main, cfg);
         if (child < 0)
                 fail("setup", errno, "unable to start the container's first process");
         if (child == 0)
