@@ -30,12 +30,12 @@ pid_t namespaces_fork(const struct ns_config *ns);
 /* The same for a launch's only container, whose first process runs fn(arg) in
  * the caller's memory (CLONE_VM, on a stack of its own): no page tables to
  * copy, no copy-on-write faults on either side, no address space to tear down
- * at its exit (a sixth of a launch's time, bench/RESULTS.md). The caller and
- * the child then run at once in one memory: while the child lives, the caller
- * must not allocate, use stdio or decide anything on errno (which the two
- * share), nor change what the child reads, and the child must end with
- * _exit() or exec. The sanitizer build forks (its runtime keeps per-thread
- * state that two processes would share). -1 with errno. */
+ * at its exit (12% of a launch on the development VM, bench/RESULTS.md). The
+ * caller and the child then run at once in one memory: while the child lives,
+ * the caller must not allocate, use stdio or decide anything on errno (which
+ * the two share), nor change what the child reads, and the child must end
+ * with _exit() or exec. The sanitizer build forks (its runtime keeps
+ * per-thread state that two processes would share). -1 with errno. */
 pid_t namespaces_clone(const struct ns_config *ns, int (*fn)(void *), void *arg);
 
 /* With net, in the container's first process: brings up loopback in the new
