@@ -190,7 +190,7 @@ int failure(struct failure *f, const char *fmt, ...)
 int fail_pipe_open(void)
 {
         pipe_owner = getpid();
-        return pipe2(pipe_fds, O_CLOEXEC); /* the next container's replace the last's */
+        return pipe2(pipe_fds, O_CLOEXEC); /* each container's pair replaces the last */
 }
 
 /* pipe_fds stays as it is: a child in our memory reads its write end there. */
