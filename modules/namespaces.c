@@ -65,14 +65,19 @@ int namespaces_clone_flags(const struct ns_config *ns)
                (ns->uts ? CLONE_NEWUTS : 0) | (ns->net ? CLONE_NEWNET : 0);
 }
 
+/* The namespaces a container's first process is created in. Joined launches
+ * share the key's namespaces, entered already (join_start): none. */
+static unsigned long container_flags(const struct ns_config *ns)
+{
+        return ns->join_key ? 0ul : (unsigned long)namespaces_clone_flags(ns);
+}
+
 pid_t namespaces_fork(const struct ns_config *ns)
 {
         /* clone(2) without a new stack is fork(2) with namespace flags. musl's
          * fork() would also refresh its cached thread id, which only raise()
          * and thread functions read: the container's processes use neither. */
-        /* Joined launches share the key's namespaces, entered already (join_start). */
-        unsigned long flags = ns->join_key ? 0ul : (unsigned long)namespaces_clone_flags(ns);
-        return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0ul, 0ul, 0ul, 0ul);
+        return (pid_t)syscall(SYS_clone, container_flags(ns) | SIGCHLD, 0ul, 0ul, 0ul, 0ul);
 }
 
 /* The child's stack: it builds the tree in mount mode (paths on the stack)
@@ -94,10 +99,10 @@ pid_t namespaces_clone(const struct ns_config *ns, int (*fn)(void *), void *arg)
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         if (stack == MAP_FAILED)
                 return -1;
-        int flags = ns->join_key ? 0 : namespaces_clone_flags(ns);
+        int flags = (int)container_flags(ns) | CLONE_VM | SIGCHLD;
         pid_t pid = mprotect(stack, guard, PROT_NONE) < 0
                         ? -1
-                        : clone(fn, stack + guard + CHILD_STACK, flags | CLONE_VM | SIGCHLD, arg);
+                        : clone(fn, stack + guard + CHILD_STACK, flags, arg);
         if (pid < 0) {
                 int err = errno;
                 munmap(stack, guard + CHILD_STACK);

@@ -198,13 +198,20 @@ static long index_libraries(const char *text, struct gpu_config *g)
         return ok ? (long)g->nbinds : g->nbinds ? -2 : -1;
 }
 
+/* What gpu_config_init() allocated: gpu_config_free()'s and, for the key
+ * table's strings, config_free()'s part. */
+static void index_config_free(struct gpu_config *g)
+{
+        gpu_config_free(g);
+        free(g->devices), free(g->ldcache), free(g->dir);
+}
+
 static void index_case(const char *text, long expected, const char *name)
 {
         struct gpu_config g;
         tap_is_num((unsigned long long)index_libraries(text, &g), (unsigned long long)expected,
                    name);
-        gpu_config_free(&g);
-        free(g.devices), free(g.ldcache), free(g.dir); /* config_free's */
+        index_config_free(&g);
 }
 
 static void test_index(void)
@@ -217,8 +224,7 @@ static void test_index(void)
                    !strcmp(g.binds[0].src, "/usr/lib/libcuda.so.535") &&
                    !strcmp(g.binds[1].dst, "libnvidia-ml.so.1"),
                "index: what qrun writes is read back, in order, with the skipped count");
-        gpu_config_free(&g);
-        free(g.devices), free(g.ldcache), free(g.dir);
+        index_config_free(&g);
         index_case("qrun-gpu-index 1 0\n", 0, "index: no library");
         index_case("qrun-gpu-index 1 +0\n", -1, "index: a signed count is refused");
         index_case("qrun-gpu-index 1 007\n", -1, "index: a count with leading zeros is refused");
