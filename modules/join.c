@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The namespaces a holder hands out, in this order, then its root. */
@@ -134,24 +135,30 @@ struct holder {
         size_t n, cap;
 };
 
-/* Sends the identity and the namespaces' descriptors to a launch. */
-static int send_hello(int sock, const struct holder *h)
+/* One message of size bytes with n descriptors; 0 or -1 with errno. */
+static int send_with_fds(int sock, const void *data, size_t size, const int *fds, size_t n)
 {
-        char control[CMSG_SPACE(sizeof(h->fds))] = {0};
-        struct iovec iov = {(void *)&h->id, sizeof(h->id)};
+        char control[CMSG_SPACE(NS_FDS * sizeof(int))] = {0};
+        struct iovec iov = {(void *)data, size};
         struct msghdr msg = {.msg_iov = &iov,
                              .msg_iovlen = 1,
                              .msg_control = control,
-                             .msg_controllen = sizeof(control)};
+                             .msg_controllen = CMSG_SPACE(n * sizeof(int))};
         struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_len = CMSG_LEN(sizeof(h->fds));
+        c->cmsg_len = CMSG_LEN(n * sizeof(int));
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        memcpy(CMSG_DATA(c), h->fds, sizeof(h->fds));
-        ssize_t n;
-        while ((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+        ssize_t r;
+        while ((r = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
                 ;
-        return n == (ssize_t)sizeof(h->id) ? 0 : -1;
+        return r == (ssize_t)size ? 0 : -1;
+}
+
+/* Sends the identity and the namespaces' descriptors to a launch. */
+static int send_hello(int sock, const struct holder *h)
+{
+        return send_with_fds(sock, &h->id, sizeof(h->id), h->fds, NS_FDS);
 }
 
 /* Counts a launch connected on c, once it has its namespaces. */
@@ -219,65 +226,56 @@ static int open_own_ns(const char *name)
         return fd;
 }
 
-/* Creates the namespaces and the tree; fail() reaches the launch through
- * stderr, which is its pipe until the holder is ready. */
-static void create_namespaces(struct holder *h, const struct config *cfg)
-{
-        struct failure f;
-        if (userns_unshare(cfg->user.uid == ID_ROOT ? 0 : geteuid(),
-                           cfg->user.gid == ID_ROOT ? 0 : getegid(),
-                           namespaces_clone_flags(&cfg->ns), &f) < 0)
-                fail("join", errno, "%s", f.what);
-        for (int i = NS_USER; i < NS_MNT; i++)
-                h->fds[i] = open_own_ns(ns_names[i]);
-        if (unshare(CLONE_NEWNS) < 0)
-                fail("join", errno, "unshare(CLONE_NEWNS)");
-        h->fds[NS_MNT] = open_own_ns("mnt"); /* before pivot_root hides /proc */
-        mounts_build(cfg);
-        h->fds[NS_ROOT] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (h->fds[NS_ROOT] < 0)
-                fail("join", errno, "unable to open the joined root");
-        namespaces_setup_network(&cfg->ns);
-        namespaces_set_hostname(&cfg->ns, cfg->process.hostname);
-}
-
 struct holder_start {
         const struct config *cfg;
         int dir;
         const char *name;
-        int first; /* the starting launch's connection: it needs no connect() */
+        int listener; /* bound by the launch: others may connect before the holder runs */
+        int first;    /* the starting launch's connection: its first process sends the tree */
 };
 
+/* The mount namespace and root that the first launch's first process built
+ * (join_enter), into h->fds; -1 if it failed before sending them. */
+static int receive_tree(struct holder *h, int first)
+{
+        char byte, control[CMSG_SPACE(2 * sizeof(int))];
+        struct cmsghdr *cm;
+        ssize_t n = rundir_receive(first, &byte, 1, control, sizeof(control), &cm);
+        if (n != 1 || !cm || cm->cmsg_type != SCM_RIGHTS ||
+            cm->cmsg_len != CMSG_LEN(2 * sizeof(int)))
+                return -1;
+        memcpy(h->fds + NS_MNT, CMSG_DATA(cm), 2 * sizeof(int));
+        return 0;
+}
+
+/* Forked by the first launch once it has created the user, ipc, uts (and net)
+ * namespaces: it is in them, and not dumpable (inherited). While the launch's
+ * first process builds the tree, it starts and waits for it; launches that
+ * connect meanwhile wait in the listener's backlog. Nobody reads its errors:
+ * if it fails, connections are reset and the next launch starts a holder. */
 _Noreturn static void holder_main(void *arg, int ready)
 {
         const struct holder_start *a = arg;
         char title[300];
         snprintf(title, sizeof(title), "qrun-join %s", a->cfg->ns.join_key);
-        if (detach_stdio_and_title(title) < 0 || dup2(ready, STDERR_FILENO) < 0)
+        close(ready); /* the launch does not wait for it */
+        if (detach_stdio_and_title(title) < 0)
                 _exit(EXIT_QRUN_FAILED);
         verbose = false;
         struct holder h = {.dir = a->dir, .name = a->name, .id = identity_of(a->cfg)};
-        struct failure f;
         h.members = xmalloc(64 * sizeof(*h.members));
         h.cap = 64;
-        h.members[h.n++] = (struct pollfd){rundir_listen(a->dir, a->name, &f), POLLIN, 0};
-        if (h.members[0].fd < 0)
-                fail("join", errno, "%s", f.what);
+        h.members[h.n++] = (struct pollfd){a->listener, POLLIN, 0};
         char lock[128];
-        snprintf(lock, sizeof(lock), "%s.lock", a->name); /* the file the launch holds */
+        snprintf(lock, sizeof(lock), "%s.lock", a->name); /* the file the launch held */
         if ((h.lock = openat(a->dir, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
-                fail("join", errno, "unable to open %s", lock);
-        create_namespaces(&h, a->cfg);
-        /* The ranks share its user namespace: they must not trace it (it holds
-         * the runtime directory). Not before: its id maps needed it dumpable. */
-        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-                fail("join", errno, "prctl(PR_SET_DUMPABLE)");
-        add_member(&h, a->first); /* before the ready byte, which the launch waits for */
-        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-        if (write(ready, "", 1) != 1 || null < 0 || dup2(null, STDERR_FILENO) < 0)
                 _exit(EXIT_QRUN_FAILED);
-        close(null);
-        close(ready);
+        for (int i = NS_USER; i < NS_MNT; i++)
+                h.fds[i] = open_own_ns(ns_names[i]);
+        rundir_sweep(a->dir, "join-", a->name); /* while the first launch builds the tree */
+        if (receive_tree(&h, a->first) < 0)
+                _exit(EXIT_QRUN_FAILED);
+        add_member(&h, a->first); /* its hello is read only by --each (join_start) */
         serve(&h);
 }
 
@@ -285,6 +283,7 @@ _Noreturn static void holder_main(void *arg, int ready)
 
 static int connection = -1;                           /* to the holder: counted while open */
 static int joined[NS_FDS] = {-1, -1, -1, -1, -1, -1}; /* the holder's namespaces and root */
+static bool builds_tree; /* this launch made the namespaces: its first process builds the tree */
 
 /* The holder's identity and descriptors, into *id and joined; -1 with f
  * (*absent: no holder answers, none yet or one ending). */
@@ -319,35 +318,50 @@ static int connect_holder(int dir, const char *name, struct identity *id, bool *
         return 0;
 }
 
-/* Waits for the new holder: a NUL byte once it serves, or its error message. */
-static void wait_holder_ready(int ready)
+/* The first launch of a key: creates the namespaces here, in the monitor
+ * (the state the others reach by setns), listens on the key's socket, and
+ * forks the holder. Holding the key's lock; it can go once the socket listens.
+ * Nothing here waits for the holder: its start overlaps this launch's. */
+static void create_namespaces(const struct config *cfg, int dir, const char *name, int lock)
 {
-        char text[4096];
-        size_t len = 0;
-        ssize_t n = 0;
-        while (len < sizeof(text) - 1 &&
-               (n = read(ready, text + len, sizeof(text) - 1 - len)) != 0) {
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        fail("join", errno, "reading from the namespaces' holder");
-                if (text[0] == '\0')
-                        break;
-                len += (size_t)n;
-        }
+        struct failure f;
+        char sock[128];
+        snprintf(sock, sizeof(sock), "%s.sock", name);
+        if (unlinkat(dir, sock, 0) < 0 && errno != ENOENT)
+                fail("join", errno, "unable to remove the old %s", sock);
+        if (cfg->rootfs.kind == ROOTFS_SQUASHFS)
+                squashfs_start(cfg); /* outside the namespaces; the holder keeps the server */
+        if (userns_unshare(cfg->user.uid == ID_ROOT ? 0 : geteuid(),
+                           cfg->user.gid == ID_ROOT ? 0 : getegid(),
+                           namespaces_clone_flags(&cfg->ns), &f) < 0)
+                fail("join", errno, "%s", f.what);
+        /* Before the fork: the holder inherits it. No pid namespace hides the
+         * monitor and the holder from the ranks, and both keep the host's
+         * root and the runtime directory: the ranks must not trace them. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                fail("join", errno, "prctl(PR_SET_DUMPABLE)");
+        int listener = rundir_listen(dir, name, &f), pair[2];
+        if (listener < 0)
+                fail("join", errno, "%s", f.what);
+        close(lock); /* a launch connecting now waits for the holder's hello */
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                fail("join", errno, "socketpair");
+        struct holder_start a = {cfg, dir, name, listener, pair[1]};
+        int keep[5] = {dir, listener, pair[1]};
+        size_t nkeep = 3 + squashfs_fds(keep + 3);
+        int ready = spawn_detached(keep, nkeep, holder_main, &a, &f);
+        if (ready < 0)
+                fail("join", errno, "%s", f.what);
         close(ready);
-        if (len && text[0] != '\0') { /* its fail() line: qrun: STEP: ... */
-                write_all(STDERR_FILENO, text, len);
-                exit(EXIT_QRUN_FAILED);
-        }
-        if (!len && n == 0)
-                fail("join", EPIPE, "the namespaces' holder ended before it was ready");
+        close(pair[1]);
+        close(listener);
+        connection = pair[0];
+        builds_tree = true;
 }
 
-/* No holder answered: under the key's lock, asks again, else removes the
- * socket of one that ended and starts one. */
-static void start_holder(const struct config *cfg, int dir, const char *name, struct identity *id,
-                         bool *started)
+/* No holder answered: under the key's lock, asks again, else creates the
+ * namespaces and starts one (true). */
+static bool start_holder(const struct config *cfg, int dir, const char *name, struct identity *id)
 {
         struct failure f;
         bool absent;
@@ -355,35 +369,53 @@ static void start_holder(const struct config *cfg, int dir, const char *name, st
         if (l < 0)
                 fail("join", errno, "%s", f.what);
         if (connect_holder(dir, name, id, &absent, &f) < 0 && absent) {
-                char sock[128];
-                snprintf(sock, sizeof(sock), "%s.sock", name);
-                if (unlinkat(dir, sock, 0) < 0 && errno != ENOENT)
-                        fail("join", errno, "unable to remove the old %s", sock);
-                if (cfg->rootfs.kind == ROOTFS_SQUASHFS)
-                        squashfs_start(cfg); /* the holder mounts it, and keeps the server */
-                /* This launch's connection, made now: connecting to the socket
-                 * once the holder listens cost a round trip more. */
-                int pair[2];
-                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-                        fail("join", errno, "socketpair");
-                struct holder_start a = {cfg, dir, name, pair[1]};
-                int keep[5] = {dir, cfg->rootfs.fd, pair[1]};
-                size_t nkeep = 3 + squashfs_fds(keep + 3);
-                int ready = spawn_detached(keep, nkeep, holder_main, &a, &f);
-                if (ready < 0)
-                        fail("join", errno, "%s", f.what);
-                close(pair[1]);
-                rundir_sweep(dir, "join-", name); /* while the holder starts */
-                wait_holder_ready(ready);
-                squashfs_stop(); /* the holder's copies of the connection count now */
-                *started = true;
-                if (receive_hello(pair[0], id, &absent, &f) < 0)
-                        fail("join", errno, "%s", f.what);
-                connection = pair[0];
-        } else if (connection < 0) {
-                fail("join", errno, "%s", f.what);
+                create_namespaces(cfg, dir, name, l); /* releases the lock */
+                return true;
         }
+        if (connection < 0)
+                fail("join", errno, "%s", f.what);
         close(l);
+        return false;
+}
+
+/* The mount namespace and tree, built in this process and sent to the holder. */
+static void build_tree(const struct config *cfg)
+{
+        if (unshare(CLONE_NEWNS) < 0)
+                fail("join", errno, "unshare(CLONE_NEWNS)");
+        int fds[2] = {open_own_ns("mnt")}; /* before pivot_root hides /proc */
+        mounts_build(cfg);
+        if ((fds[1] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                fail("join", errno, "unable to open the joined root");
+        if (send_with_fds(connection, "", 1, fds, 2) < 0)
+                fail("join", errno, "sending the tree to the namespaces' holder");
+        close(fds[0]);
+        close(fds[1]);
+}
+
+/* --each: every task enters the tree, so one made now, in a child, not by the
+ * first task; then the holder's hello, as a joining launch gets it. */
+static void build_tree_for_tasks(const struct config *cfg)
+{
+        pid_t pid = fork();
+        if (pid < 0)
+                fail("join", errno, "unable to fork to build the joined tree");
+        if (pid == 0) {
+                build_tree(cfg);
+                _exit(0);
+        }
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        fail("join", errno, "waitpid");
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                exit(EXIT_QRUN_FAILED); /* the child said why */
+        struct identity id;
+        bool absent;
+        struct failure f;
+        if (receive_hello(connection, &id, &absent, &f) < 0)
+                fail("join", errno, "%s", f.what);
+        builds_tree = false;
 }
 
 static void enter_ns(int i, int type)
@@ -392,6 +424,29 @@ static void enter_ns(int i, int type)
                 fail("join", errno, "setns into the joined %s namespace", ns_names[i]);
         close(joined[i]);
         joined[i] = -1;
+}
+
+/* A launch that found the key's holder: refuses it if it differs, else enters
+ * its user, ipc, uts (and net) namespaces. */
+static void enter_holder_ns(const struct config *cfg, const struct identity *theirs)
+{
+        struct identity ours = identity_of(cfg);
+        const char *why = difference(&ours, theirs);
+        if (why)
+                fail("join", 0,
+                     "the launches already joined as \"%s\" use %s: launches of one key must "
+                     "share their rootfs, [user], [namespaces] and mounts",
+                     cfg->ns.join_key, why);
+        enter_ns(NS_USER, CLONE_NEWUSER); /* first: it owns the others */
+        int flags = namespaces_clone_flags(&cfg->ns);
+        static const int types[] = {0, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET};
+        for (int i = NS_IPC; i <= NS_NET; i++)
+                if (flags & types[i])
+                        enter_ns(i, types[i]);
+        /* No pid namespace hides the monitor from the ranks now, and it keeps
+         * the host's root: they must not trace it. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                fail("join", errno, "prctl(PR_SET_DUMPABLE)");
 }
 
 void join_start(const struct config *cfg)
@@ -404,36 +459,29 @@ void join_start(const struct config *cfg)
                 fail("join", errno, "%s", f.what);
         char name[32];
         snprintf(name, sizeof(name), "join-%016" PRIx64, hash_text(0xcbf29ce484222325ULL, key));
-        struct identity theirs, ours = identity_of(cfg);
-        bool absent, new_holder = false;
+        struct identity theirs;
+        bool absent, created = false;
         if (connect_holder(dir, name, &theirs, &absent, &f) < 0 && !absent)
                 fail("join", errno, "%s", f.what);
         if (connection < 0)
-                start_holder(cfg, dir, name, &theirs, &new_holder);
+                created = start_holder(cfg, dir, name, &theirs);
         close(dir);
-        const char *why = difference(&ours, &theirs);
-        if (why)
-                fail("join", 0,
-                     "the launches already joined as \"%s\" use %s: launches of one key must "
-                     "share their rootfs, [user], [namespaces] and mounts",
-                     key, why);
-        enter_ns(NS_USER, CLONE_NEWUSER); /* first: it owns the others */
-        int flags = namespaces_clone_flags(&cfg->ns);
-        static const int types[] = {0, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET};
-        for (int i = NS_IPC; i <= NS_NET; i++)
-                if (flags & types[i])
-                        enter_ns(i, types[i]);
-        /* No pid namespace hides the monitor from the ranks now, and it keeps
-         * the host's root: they must not trace it. */
-        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-                fail("join", errno, "prctl(PR_SET_DUMPABLE)");
-        verbose_step("join", started, "%s the namespaces of \"%s\"",
-                     new_holder ? "created" : "joined", key);
+        if (!created)
+                enter_holder_ns(cfg, &theirs);
+        else if (cfg->process.per_task)
+                build_tree_for_tasks(cfg);
+        verbose_step("join", started, "%s the namespaces of \"%s\"", created ? "created" : "joined",
+                     key);
 }
 
 void join_enter(const struct config *cfg)
 {
         uint64_t started = step_start();
+        if (builds_tree) {
+                build_tree(cfg);
+                verbose_step("join", started, "built the joined tree for the namespaces' holder");
+                return;
+        }
         if (setns(joined[NS_MNT], CLONE_NEWNS) < 0)
                 fail("join", errno, "setns into the joined mount namespace");
         if (fchdir(joined[NS_ROOT]) < 0)

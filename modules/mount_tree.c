@@ -652,7 +652,9 @@ void mounts_build(const struct config *cfg)
         int root = mount_root(cfg);
         mount_in_order(root, m);
         add_identity(root, &cfg->user); /* after the binds: one may bring /etc */
-        if (m->dev == DEV_MINIMAL && cfg->terminal.kept && cfg->terminal.path[0])
+        /* Not in join mode: every rank shares the tree the first one built. */
+        if (m->dev == DEV_MINIMAL && cfg->terminal.kept && cfg->terminal.path[0] &&
+            !cfg->ns.join_key)
                 bind_console(root, cfg->terminal.path);
         mount_gpu(root, cfg);
         pivot_into(root, cfg->rootfs.path);

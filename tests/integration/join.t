@@ -55,6 +55,27 @@ rm -f "$T/shared/done"
 run_qrun --join=two "$T/m.ini" -- /bin/sh -c "/bin/qtest msgq $key; ls /dev/shm"
 is "$OUT" "msgq=ENOENT" "a rank after everyone left gets fresh namespaces, not an error nor the old ones"
 
+# ---- --each: every task joins, the first launch's tasks too ----
+# The launch that creates the namespaces builds the tree before its first
+# task (a task of its own would build it only for itself); a rank already
+# running shares it with every task.
+user_command "$QRUN" --join=each "$T/m.ini" -- /bin/sh -c "echo from-rank >/dev/shm/r; touch /home/each-up; $(wait_file each-go)"
+"${CMD[@]}" >"$T/each-rank.out" 2>&1 </dev/null &
+rank=$!
+wait_until test -e "$T/shared/each-up"
+printf '%s\n' "/bin/sh -c 'echo t1 >/dev/shm/t1'" "/bin/sh -c 'cat /dev/shm/r 2>/dev/null || echo none; cat /dev/shm/t1'" >"$T/tasks"
+as_user "$QRUN" --join=each "$T/m.ini" --each -j 1 <"$T/tasks" >"$T/out" 2>"$T/err"
+is "$?:$(cat "$T/out")" "0:[task 2] from-rank
+[task 2] t1" "--each joins a running rank's namespaces: its tasks share /dev/shm with it and each other"
+touch "$T/shared/each-go"
+wait "$rank"
+wait_while holders
+as_user "$QRUN" --join=each2 "$T/m.ini" --each -j 1 <"$T/tasks" >"$T/out" 2>"$T/err"
+is "$?:$(cat "$T/out")" "0:[task 2] none
+[task 2] t1" "--each that creates the namespaces: its tasks share them too"
+wait_while holders
+ok $? "and the holder ends with it"
+
 # ---- 32 concurrent joiners: one election, one set of namespaces ----
 pids=()
 for i in $(seq 32); do

@@ -85,6 +85,27 @@ attempt "$T/nopid.ini" ok "no pid namespace: kill does reach a process of the sa
 kill -TERM "$(cat "$T/victim.pid")" 2>/dev/null # only if the attempt failed: status 143
 wait "$reaper"
 is "$(cat "$T/victim.status")" 137 "no pid namespace: and that process died of it (documented, not isolated)"
+# Join mode: no pid namespace, and the ranks share a user namespace with the
+# key's holder and with the monitor of the launch that created it, both of
+# which keep the host's root and the runtime directory: neither may be traced
+# or read, even by uid 0 of that namespace. Three locks, each enough: neither
+# is dumpable (so CAP_SYS_PTRACE in the host's namespace would be needed),
+# both keep every capability in that namespace, which a rank's never cover
+# (the capability check), and Yama's ptrace_scope (where set).
+printf '[namespaces]\njoin = escape-%s\n[user]\nuid = 0\n' "$$" | manifest "$T/join-root.ini"
+user_command "$QRUN" "$T/join-root.ini" -- /bin/sleep 600
+"${CMD[@]}" >/dev/null 2>&1 </dev/null &
+first=$!
+wait_until test_pgrep -f "^qrun-join escape-$$"
+holder=$(test_pgrep -f "^qrun-join escape-$$")
+monitor=$(test_pgrep -f "^$QRUN $T/join-root.ini")
+for target in holder monitor; do
+        attempt "$T/join-root.ini" EPERM "join mode: the $target cannot be traced" -- ptrace "${!target}"
+        attempt "$T/join-root.ini" EPERM "join mode: nor its memory read" -- process-vm-readv "${!target}"
+        attempt "$T/join-root.ini" EACCES "join mode: nor opened through /proc" -- proc-file "${!target}" mem
+done
+kill -TERM "$monitor"
+wait "$first"
 attempt "$T/root.ini" EPERM "qrun's own pid 1 cannot be traced (not dumpable)" -- ptrace 1
 # Pid 1 runs in the monitor's memory (namespaces_clone): reading it would read
 # the monitor's.
