@@ -13,8 +13,9 @@
  *        the runtime directory); block the forwarded signals, start a
  *        SquashFS rootfs's FUSE server (outside our namespaces; join mode: the
  *        launch that starts the holder), unshare the
- *        user namespace, write the id maps, drop the bounding set (once for
- *        every container)
+ *        user namespace, write the id maps (join mode: enter the key's
+ *        namespaces, or create them and fork their holder), drop the
+ *        bounding set (once for every container)
  *     4. decide whether the command keeps the caller's terminal, start the
  *        container's first process in new pid/ipc/uts (and net if asked)
  *        namespaces, in our own memory (namespaces_clone: until it ends we
@@ -25,7 +26,8 @@
  *   container's first process: pid 1 when there is a pid namespace
  *     5. die with the monitor, (--each: take the task's stdio and command
  *        line), bring up loopback, chroot into the rootfs (or, with [mounts], create
- *        a mount namespace, build the tree and pivot_root into it), change to
+ *        a mount namespace, build the tree and pivot_root into it; join mode:
+ *        enter the holder's, or build it and send it to the holder), change to
  *        the working directory, set the hostname
  *     6. with a pid namespace: become the minimal init and start the command;
  *        without one: become the command
@@ -138,7 +140,7 @@ _Noreturn static void container_main(struct config *cfg, const struct each_task 
         if (task)
                 each_task_enter(task, &cfg->process);
         namespaces_setup_network(&cfg->ns); /* with net: loopback up */
-        if (cfg->ns.join_key)               /* join mode: the tree the key's holder built */
+        if (cfg->ns.join_key)               /* join mode: the key's tree, or build it */
                 join_enter(cfg);
         else if (cfg->mounts.enabled) /* mount mode: pivot_root into a tree of our own */
                 mounts_enter(cfg);

@@ -12,7 +12,8 @@
 # -n2 qrun --join m.ini -- /bin/true, qrun without join and bench/floor.c
 # (the least a launcher adds), STARTS runs each (default 20), in alternating
 # rounds. Targets: latency and bandwidth within 5% of bare, and
-# qrun adding at most 2 ms to the step start. Writes
+# qrun adding at most 2 ms to the step start. QRUN_BASELINE=OLD-QRUN adds a
+# step-start row for another qrun binary under --join (an A/B in one run). Writes
 # bench/results/70-mpi.md. Needs root (Slurm's daemons); runs every srun as
 # the bench user.
 set -euo pipefail
@@ -73,11 +74,21 @@ cmds[plain]="srun -n2 $WORK/qrun $WORK/m.ini -- /bin/true"
 # The least any container launcher can add here: bench/floor.c (new user,
 # pid, ipc and uts namespaces, the id maps, fork, chroot, exec; nothing else).
 cmds[floor]="srun -n2 $WORK/floor $img/rootfs /bin/true"
+starters=(bare qrun plain floor)
+baseline_label="qrun --join, baseline ($(basename "${QRUN_BASELINE:-none}"))"
+extra=()
+if [ -n "${QRUN_BASELINE:-}" ]; then
+        install -m 755 "$QRUN_BASELINE" "$WORK/qrun-baseline"
+        cmds[baseline]="srun -n2 $WORK/qrun-baseline --join $WORK/m.ini -- /bin/true"
+        starters+=(baseline)
+fi
 export SLURM_CONF
 start_rounds=$(((starts + 9) / 10))
-alternating_rounds "$start_rounds" "$(((starts + start_rounds - 1) / start_rounds))" 2 bare qrun plain floor
+alternating_rounds "$start_rounds" "$(((starts + start_rounds - 1) / start_rounds))" 2 "${starters[@]}"
+[ -n "${QRUN_BASELINE:-}" ] && extra=("$baseline_label=${files[baseline]}")
 start_table=$(python3 "$BENCH_DIR/stats.py" bare "bare=${files[bare]}" "qrun=${files[qrun]}" \
-        "qrun without join (chroot mode)=${files[plain]}" "floor (bench/floor.c)=${files[floor]}")
+        "qrun without join (chroot mode)=${files[plain]}" "floor (bench/floor.c)=${files[floor]}" \
+        "${extra[@]}")
 start_bare=$(median_of bare "$start_table") start_qrun=$(median_of qrun "$start_table")
 start_plain=$(median_of "qrun without join (chroot mode)" "$start_table")
 start_floor=$(median_of "floor (bench/floor.c)" "$start_table")
@@ -107,6 +118,8 @@ start_diff=${added_qrun%% *} # the table's own figure, sign included
         echo "| \`srun -n2\` step start, /bin/true ($starts runs) | $start_bare ms | $start_qrun ms | $added_qrun |"
         echo "| the same through qrun without join (chroot mode, for scale) | $start_bare ms | $start_plain ms | $(added plain) |"
         echo "| the same through the floor program (the least a launcher adds here) | $start_bare ms | $start_floor ms | $(added floor) |"
+        [ -z "${QRUN_BASELINE:-}" ] ||
+                echo "| $baseline_label | $start_bare ms | $(median_of "$baseline_label" "$start_table") ms | $(added baseline) |"
         echo
         echo "The last column: qrun's time over bare's, the median of the rounds' ratios; for the"
         echo "step start, the difference of the medians and its bootstrap 95% interval"

@@ -4,10 +4,12 @@
  * launch has a pid namespace of its own: MPI ranks see each other, share
  * memory and attach to each other's memory (CMA) as they do without qrun.
  *
- * No daemon: the first launch of a key starts a holder, a detached process
- * that creates the namespaces, builds the tree, and hands each launch that
- * connects to it descriptors of them over a socket in the user's runtime
- * directory (rundir.h); launches then setns() into them. The holder counts
+ * No daemon: the first launch of a key creates the namespaces in its monitor,
+ * listens on the key's socket in the user's runtime directory (rundir.h) and
+ * forks a holder, a detached process that keeps them; the launch's first
+ * process builds the tree and sends it to the holder, which hands each launch
+ * that connects descriptors of the namespaces and the tree; launches then
+ * setns() into them. No launch waits for the holder's start. The holder counts
  * the launches connected to it and ends, removing its socket and lock, when
  * the last one has gone: the namespaces go with the last process in them. A
  * lock on the key orders the launches that find no holder, and a holder that
@@ -25,17 +27,18 @@ struct config;
  * then implies mount mode, dev = minimal and PMIx's directories. */
 bool join_resolve(struct config *cfg, struct diag *d);
 
-/* In the monitor, instead of creating the namespaces: finds the key's holder
- * or starts one, refuses a holder whose rootfs, ids, namespaces or mounts
- * differ from this launch's, and enters its user, ipc, uts and net
- * namespaces. Stays connected to the holder until it exits. With a SquashFS
- * rootfs, the launch that starts the holder connects to the image's server
- * and hands the connection and the mount to the holder, which keeps the
- * server for as long as it lives. */
+/* In the monitor, instead of userns_create(): finds the key's holder, refuses
+ * it if its rootfs, ids, namespaces or mounts differ from this launch's, and
+ * enters its user, ipc, uts and net namespaces; or, finding none, creates
+ * those namespaces here and starts the holder (with --each, also builds the
+ * tree, in a child). Stays connected to the holder until it exits. With a
+ * SquashFS rootfs, the launch that starts the holder connects to the image's
+ * server, and the holder keeps that connection for as long as it lives. */
 void join_start(const struct config *cfg);
 
 /* In the container's first process, instead of mounts_enter(): the holder's
- * mount namespace and root. */
+ * mount namespace and root; or, in the launch that started the holder, a new
+ * mount namespace and tree, sent to the holder. */
 void join_enter(const struct config *cfg);
 
 #endif
