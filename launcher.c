@@ -14,7 +14,7 @@
  *        SquashFS rootfs's FUSE server (outside our namespaces; join mode: the
  *        launch that starts the holder), unshare the
  *        user namespace, write the id maps (join mode: enter the key's
- *        namespaces, or create them and fork their holder), drop the
+ *        namespaces, or create them and exec their holder), drop the
  *        bounding set (once for every container)
  *     4. decide whether the command keeps the caller's terminal, start the
  *        container's first process in new pid/ipc/uts (and net if asked)
@@ -186,6 +186,8 @@ static pid_t start_container(void *arg, const struct each_task *task, int *error
 int main(int argc, char **argv)
 {
         userns_refuse_elevated_privileges();
+        if (argc == 3 && !strcmp(argv[0], JOIN_HOLDER)) /* join mode's holder, exec'd by a launch */
+                return join_holder_main(argc, argv);    /* before its descriptors are closed */
         process_sanitize_fds();
         if (argc > 1 && !strcmp(argv[1], "import")) /* qrun import: images to rootfs */
                 return import_main(argc - 1, argv + 1);

@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -226,56 +227,63 @@ static int open_own_ns(const char *name)
         return fd;
 }
 
-struct holder_start {
-        const struct config *cfg;
-        int dir;
-        const char *name;
-        int listener; /* bound by the launch: others may connect before the holder runs */
-        int first;    /* the starting launch's connection: its first process sends the tree */
-};
+/* The holder's descriptors, where the launch puts them before exec: the
+ * runtime directory, the key's listening socket, the launch's connection,
+ * then the SquashFS server's (squashfs_fds), which it only keeps open. */
+enum { HOLDER_DIR = 3, HOLDER_LISTENER, HOLDER_FIRST, HOLDER_SQUASHFS };
 
-/* The mount namespace and root that the first launch's first process built
- * (join_enter), into h->fds; -1 if it failed before sending them. */
-static int receive_tree(struct holder *h, int first)
+/* Whether the descriptors are what a launch gives the holder. */
+static bool holder_fds_valid(void)
 {
-        char byte, control[CMSG_SPACE(2 * sizeof(int))];
-        struct cmsghdr *cm;
-        ssize_t n = rundir_receive(first, &byte, 1, control, sizeof(control), &cm);
-        if (n != 1 || !cm || cm->cmsg_type != SCM_RIGHTS ||
-            cm->cmsg_len != CMSG_LEN(2 * sizeof(int)))
-                return -1;
-        memcpy(h->fds + NS_MNT, CMSG_DATA(cm), 2 * sizeof(int));
-        return 0;
+        struct stat st[3];
+        for (int i = 0; i < 3; i++)
+                if (fstat(HOLDER_DIR + i, &st[i]) < 0)
+                        return false;
+        return S_ISDIR(st[0].st_mode) && S_ISSOCK(st[1].st_mode) && S_ISSOCK(st[2].st_mode);
 }
 
-/* Forked by the first launch once it has created the user, ipc, uts (and net)
- * namespaces: it is in them, and not dumpable (inherited). While the launch's
- * first process builds the tree, it starts and waits for it; launches that
- * connect meanwhile wait in the listener's backlog. Nobody reads its errors:
- * if it fails, connections are reset and the next launch starts a holder. */
-_Noreturn static void holder_main(void *arg, int ready)
+static bool valid_name(const char *name)
 {
-        const struct holder_start *a = arg;
-        char title[300];
-        snprintf(title, sizeof(title), "qrun-join %s", a->cfg->ns.join_key);
-        close(ready); /* the launch does not wait for it */
-        if (detach_stdio_and_title(title) < 0)
+        return strlen(name) == 21 && !strncmp(name, "join-", 5) &&
+               strspn(name + 5, "0123456789abcdef") == 16;
+}
+
+/* Exec'd by the first launch of a key before it creates the namespaces: it
+ * stays in the host's user namespace, where the ranks have no capability (so
+ * they cannot trace it, dumpable or not), in a fresh address space. It waits
+ * for the hello that the launch's first process sends once it has built the
+ * tree (the identity, the namespaces and the root), meanwhile launches that
+ * connect wait in the listener's backlog, and then hands that hello to each.
+ * Nobody reads its errors: if it fails, connections are reset and the next
+ * launch starts a holder. */
+int join_holder_main(int argc, char **argv)
+{
+        if (argc != 3 || !valid_name(argv[2]) || !holder_fds_valid())
+                fail("join", EINVAL, "%s is join mode's holder, which only a launch of qrun starts",
+                     JOIN_HOLDER);
+        char name[32], title[300];
+        snprintf(name, sizeof(name), "%s", argv[2]); /* the title overwrites argv */
+        snprintf(title, sizeof(title), "%s %s", JOIN_HOLDER, argv[1]);
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || detach_stdio_and_title(title) < 0)
                 _exit(EXIT_QRUN_FAILED);
-        verbose = false;
-        struct holder h = {.dir = a->dir, .name = a->name, .id = identity_of(a->cfg)};
+        struct holder h = {.dir = HOLDER_DIR, .name = name};
         h.members = xmalloc(64 * sizeof(*h.members));
         h.cap = 64;
-        h.members[h.n++] = (struct pollfd){a->listener, POLLIN, 0};
+        h.members[h.n++] = (struct pollfd){HOLDER_LISTENER, POLLIN, 0};
         char lock[128];
-        snprintf(lock, sizeof(lock), "%s.lock", a->name); /* the file the launch held */
-        if ((h.lock = openat(a->dir, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
+        snprintf(lock, sizeof(lock), "%s.lock", name); /* the file the launch held */
+        if ((h.lock = openat(h.dir, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
                 _exit(EXIT_QRUN_FAILED);
-        for (int i = NS_USER; i < NS_MNT; i++)
-                h.fds[i] = open_own_ns(ns_names[i]);
-        rundir_sweep(a->dir, "join-", a->name); /* while the first launch builds the tree */
-        if (receive_tree(&h, a->first) < 0)
-                _exit(EXIT_QRUN_FAILED);
-        add_member(&h, a->first); /* its hello is read only by --each (join_start) */
+        rundir_sweep(h.dir, "join-", name); /* while the first launch builds the tree */
+        char control[CMSG_SPACE(sizeof(h.fds))];
+        struct cmsghdr *cm;
+        ssize_t n =
+            rundir_receive(HOLDER_FIRST, &h.id, sizeof(h.id), control, sizeof(control), &cm);
+        if (n != (ssize_t)sizeof(h.id) || !cm || cm->cmsg_type != SCM_RIGHTS ||
+            cm->cmsg_len != CMSG_LEN(sizeof(h.fds)))
+                _exit(EXIT_QRUN_FAILED); /* the launch failed before it sent them */
+        memcpy(h.fds, CMSG_DATA(cm), sizeof(h.fds));
+        add_member(&h, HOLDER_FIRST); /* its hello is read only by --each (join_start) */
         serve(&h);
 }
 
@@ -318,10 +326,64 @@ static int connect_holder(int dir, const char *name, struct identity *id, bool *
         return 0;
 }
 
-/* The first launch of a key: creates the namespaces here, in the monitor
- * (the state the others reach by setns), listens on the key's socket, and
- * forks the holder. Holding the key's lock; it can go once the socket listens.
- * Nothing here waits for the holder: its start overlaps this launch's. */
+struct holder_exec {
+        char *argv[4];
+        int fds[HOLDER_SQUASHFS + 2 - HOLDER_DIR];
+        int n;
+        int err; /* set by the child if it could not exec */
+};
+
+/* In the child, in our memory while we wait (CLONE_VFORK): the descriptors to
+ * their places, a session of its own, exec. */
+static int holder_exec(void *arg)
+{
+        struct holder_exec *x = arg;
+        int tmp[ARRAY_SIZE(x->fds)];
+        for (int i = 0; i < x->n; i++) /* above the places first: one may be another's */
+                if ((tmp[i] = fcntl(x->fds[i], F_DUPFD, HOLDER_DIR + x->n)) < 0)
+                        goto out;
+        for (int i = 0; i < x->n; i++)
+                if (dup2(tmp[i], HOLDER_DIR + i) < 0)
+                        goto out;
+        if (syscall(SYS_close_range, (unsigned)(HOLDER_DIR + x->n), ~0U, 0) < 0 || setsid() < 0)
+                goto out;
+        char *envp[] = {NULL};
+        execve("/proc/self/exe", x->argv, envp);
+out:
+        x->err = errno;
+        return EXIT_QRUN_FAILED;
+}
+
+/* Starts the holder: qrun again, exec'd (join_holder_main). A fork would copy
+ * our page tables and make every page we write afterwards a copy-on-write
+ * fault; exec'd, it costs us a vfork. 0, or -1 with errno. */
+static int spawn_holder(const char *key, const char *name, int dir, int listener, int first)
+{
+        struct holder_exec x = {
+            {JOIN_HOLDER, (char *)key, (char *)name, NULL}, {dir, listener, first}, 3, 0};
+        x.n += (int)squashfs_fds(x.fds + 3);
+#ifdef __SANITIZE_ADDRESS__ /* as init.c's spawn_command */
+        pid_t pid = fork();
+        if (pid == 0)
+                _exit(holder_exec(&x));
+#else
+        static char stack[32 * 1024] __attribute__((aligned(16), section(".lbss")));
+        pid_t pid = clone(holder_exec, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &x);
+#endif
+        if (pid < 0)
+                return -1;
+        if (x.err) {
+                waitpid(pid, NULL, 0);
+                return errno = x.err, -1;
+        }
+        return 0;
+}
+
+/* The first launch of a key, holding its lock: listens on the key's socket,
+ * starts the holder, lets the lock go (launches connecting now wait in the
+ * backlog for the holder's hello), and creates the namespaces here, in the
+ * monitor: the state the others reach by setns. Nothing here waits for the
+ * holder; its first process builds the tree and sends it (join_enter). */
 static void create_namespaces(const struct config *cfg, int dir, const char *name, int lock)
 {
         struct failure f;
@@ -331,30 +393,25 @@ static void create_namespaces(const struct config *cfg, int dir, const char *nam
                 fail("join", errno, "unable to remove the old %s", sock);
         if (cfg->rootfs.kind == ROOTFS_SQUASHFS)
                 squashfs_start(cfg); /* outside the namespaces; the holder keeps the server */
+        int listener = rundir_listen(dir, name, &f), pair[2];
+        if (listener < 0)
+                fail("join", errno, "%s", f.what);
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                fail("join", errno, "socketpair");
+        /* Before the user namespace: the holder stays in the host's. */
+        if (spawn_holder(cfg->ns.join_key, name, dir, listener, pair[1]) < 0)
+                fail("join", errno, "unable to start the namespaces' holder");
+        close(pair[1]);
+        close(listener);
+        close(lock);
         if (userns_unshare(cfg->user.uid == ID_ROOT ? 0 : geteuid(),
                            cfg->user.gid == ID_ROOT ? 0 : getegid(),
                            namespaces_clone_flags(&cfg->ns), &f) < 0)
                 fail("join", errno, "%s", f.what);
-        /* Before the fork: the holder inherits it. No pid namespace hides the
-         * monitor and the holder from the ranks, and both keep the host's
-         * root and the runtime directory: the ranks must not trace them. */
+        /* No pid namespace hides the monitor from the ranks, and it keeps the
+         * host's root: they must not trace it. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 fail("join", errno, "prctl(PR_SET_DUMPABLE)");
-        int listener = rundir_listen(dir, name, &f), pair[2];
-        if (listener < 0)
-                fail("join", errno, "%s", f.what);
-        close(lock); /* a launch connecting now waits for the holder's hello */
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-                fail("join", errno, "socketpair");
-        struct holder_start a = {cfg, dir, name, listener, pair[1]};
-        int keep[5] = {dir, listener, pair[1]};
-        size_t nkeep = 3 + squashfs_fds(keep + 3);
-        int ready = spawn_detached(keep, nkeep, holder_main, &a, &f);
-        if (ready < 0)
-                fail("join", errno, "%s", f.what);
-        close(ready);
-        close(pair[1]);
-        close(listener);
         connection = pair[0];
         builds_tree = true;
 }
@@ -378,19 +435,23 @@ static bool start_holder(const struct config *cfg, int dir, const char *name, st
         return false;
 }
 
-/* The mount namespace and tree, built in this process and sent to the holder. */
+/* The mount namespace and tree, built in this process, and the hello a
+ * joining launch gets: the identity, the namespaces and the root. */
 static void build_tree(const struct config *cfg)
 {
         if (unshare(CLONE_NEWNS) < 0)
                 fail("join", errno, "unshare(CLONE_NEWNS)");
-        int fds[2] = {open_own_ns("mnt")}; /* before pivot_root hides /proc */
+        int fds[NS_FDS];
+        for (int i = NS_USER; i < NS_ROOT; i++)
+                fds[i] = open_own_ns(ns_names[i]); /* before pivot_root hides /proc */
         mounts_build(cfg);
-        if ((fds[1] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        if ((fds[NS_ROOT] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
                 fail("join", errno, "unable to open the joined root");
-        if (send_with_fds(connection, "", 1, fds, 2) < 0)
+        struct identity id = identity_of(cfg);
+        if (send_with_fds(connection, &id, sizeof(id), fds, NS_FDS) < 0)
                 fail("join", errno, "sending the tree to the namespaces' holder");
-        close(fds[0]);
-        close(fds[1]);
+        for (int i = 0; i < NS_FDS; i++)
+                close(fds[i]);
 }
 
 /* --each: every task enters the tree, so one made now, in a child, not by the

@@ -4,11 +4,11 @@
  * launch has a pid namespace of its own: MPI ranks see each other, share
  * memory and attach to each other's memory (CMA) as they do without qrun.
  *
- * No daemon: the first launch of a key creates the namespaces in its monitor,
- * listens on the key's socket in the user's runtime directory (rundir.h) and
- * forks a holder, a detached process that keeps them; the launch's first
- * process builds the tree and sends it to the holder, which hands each launch
- * that connects descriptors of the namespaces and the tree; launches then
+ * No daemon: the first launch of a key listens on the key's socket in the
+ * user's runtime directory (rundir.h), execs a holder (qrun again, detached,
+ * in the host's user namespace), and creates the namespaces in its monitor;
+ * its first process builds the tree and sends the namespaces and the tree to
+ * the holder, which hands them to each launch that connects; launches then
  * setns() into them. No launch waits for the holder's start. The holder counts
  * the launches connected to it and ends, removing its socket and lock, when
  * the last one has gone: the namespaces go with the last process in them. A
@@ -30,11 +30,18 @@ bool join_resolve(struct config *cfg, struct diag *d);
 /* In the monitor, instead of userns_create(): finds the key's holder, refuses
  * it if its rootfs, ids, namespaces or mounts differ from this launch's, and
  * enters its user, ipc, uts and net namespaces; or, finding none, creates
- * those namespaces here and starts the holder (with --each, also builds the
+ * those namespaces here and execs the holder (with --each, also builds the
  * tree, in a child). Stays connected to the holder until it exits. With a
  * SquashFS rootfs, the launch that starts the holder connects to the image's
  * server, and the holder keeps that connection for as long as it lives. */
 void join_start(const struct config *cfg);
+
+/* argv[0] of the holder, which a launch execs from its own binary. */
+#define JOIN_HOLDER "qrun-join"
+
+/* main() of the holder (argv: JOIN_HOLDER, the key, the key's file name);
+ * refuses to run with other descriptors than a launch gives it. Never returns. */
+int join_holder_main(int argc, char **argv);
 
 /* In the container's first process, instead of mounts_enter(): the holder's
  * mount namespace and root; or, in the launch that started the holder, a new

@@ -46,6 +46,10 @@ sees-rank1" "a second rank shares the ipc namespace, /dev/shm, and sees (may sig
 run_qrun "$T/m.ini" -- /bin/sh -c "/bin/qtest msgq $key; ls /dev/shm"
 is "$OUT" "msgq=ENOENT" "a launch without join shares nothing of them"
 is "$(holders | grep -c .)" 1 "one holder while rank 1 runs"
+# Exec'd before the launch creates the namespaces: the ranks have no
+# capability in its user namespace (escape.t: they cannot trace it).
+is "$(readlink "/proc/$(holders)/ns/user")" "$(readlink /proc/self/ns/user)" \
+        "the holder stays in the host's user namespace"
 touch "$T/shared/done"
 wait "$rank1"
 is "$?" 0 "rank 1 exits 0"
@@ -203,6 +207,12 @@ overlay" "join: PMIx's directory is bound at its path, in a tmpfs overlay over a
 else
         skip "the test user can write the rootfs"
 fi
+
+# ---- the holder is qrun's own ----
+user_command bash -c 'exec -a qrun-join "$0" key join-0123456789abcdef' "$QRUN"
+"${CMD[@]}" >"$T/out" 2>"$T/err" </dev/null
+is "$?:$(cat "$T/err")" "125:qrun: join: qrun-join is join mode's holder, which only a launch of qrun starts: Invalid argument" \
+        "qrun run as the holder by hand refuses, in one line"
 
 # ---- settings that cannot be shared ----
 manifest "$T/other.ini" <<EOF

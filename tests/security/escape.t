@@ -88,10 +88,12 @@ is "$(cat "$T/victim.status")" 137 "no pid namespace: and that process died of i
 # Join mode: no pid namespace, and the ranks share a user namespace with the
 # key's holder and with the monitor of the launch that created it, both of
 # which keep the host's root and the runtime directory: neither may be traced
-# or read, even by uid 0 of that namespace. Three locks, each enough: neither
-# is dumpable (so CAP_SYS_PTRACE in the host's namespace would be needed),
-# both keep every capability in that namespace, which a rank's never cover
-# (the capability check), and Yama's ptrace_scope (where set).
+# or read, even by uid 0 of that namespace. Each is refused on its own
+# grounds: neither is dumpable (so CAP_SYS_PTRACE in the host's namespace
+# would be needed); the holder lives in the host's user namespace, where the
+# ranks have no capability, and the monitor keeps every capability in the
+# joined one, which a rank's never cover (the capability check); and Yama's
+# ptrace_scope, where set.
 printf '[namespaces]\njoin = escape-%s\n[user]\nuid = 0\n' "$$" | manifest "$T/join-root.ini"
 user_command "$QRUN" "$T/join-root.ini" -- /bin/sleep 600
 "${CMD[@]}" >/dev/null 2>&1 </dev/null &
