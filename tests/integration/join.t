@@ -115,6 +115,32 @@ is "$(join_files | grep -c .)" 2 "a holder killed by a signal leaves its socket 
 run_qrun --join=fresh "$T/m.ini" -- /bin/true
 is "$RC:$(join_files)" "0:" "the next holder of any key removes them (nobody listened on that socket), and its own at its end"
 
+# ---- a holder that dies while a launch waits for its hello ----
+# A launch that finds the socket waits in its backlog (the first launch does
+# not wait for its holder); if the holder goes, the waiting launch's
+# connection is reset and it starts namespaces and a holder of its own.
+user_command "$QRUN" --join=dies "$T/m.ini" -- /bin/sh -c "echo \$\$ >/home/dies1; $(wait_file go-dies)"
+"${CMD[@]}" >/dev/null 2>&1 </dev/null &
+rank=$!
+wait_until test -s "$T/shared/dies1"
+old_holder=$(holders)
+kill -STOP "$old_holder"
+user_command "$QRUN" --join=dies "$T/m.ini" -- /bin/sh -c 'kill -0 $(cat /home/dies1) 2>/dev/null && echo same || echo fresh; readlink /proc/self/ns/ipc'
+"${CMD[@]}" >"$T/dies2.out" 2>&1 </dev/null &
+waiting=$!
+sleep 0.5
+ok "$(kill -0 "$waiting" 2>/dev/null && echo 0 || echo 1)" "a launch waits for a stopped holder's hello"
+kill -KILL "$old_holder"
+wait "$waiting"
+is "$?:$(head -1 "$T/dies2.out")" "0:same" "once it is killed, the launch starts its own holder and runs (it still sees the first rank: no pid namespace)"
+theirs=$(tail -1 "$T/dies2.out") first=$(readlink "/proc/$(cat "$T/shared/dies1")/ns/ipc")
+[ -n "$theirs" ] && [ -n "$first" ] && [ "$theirs" != "$first" ]
+ok $? "... in namespaces of its own: the killed holder's are gone for new launches"
+touch "$T/shared/go-dies"
+wait "$rank"
+is "$?" 0 "the first rank is unaffected"
+wait_while holders
+
 # ---- the key from the environment ----
 user_command env SLURM_JOB_ID=77 SLURM_STEP_ID=3 "$QRUN" --join "$T/m.ini" -- /bin/sh -c "$(wait_file go-env)"
 "${CMD[@]}" >"$T/env.out" 2>&1 </dev/null &
