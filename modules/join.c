@@ -280,8 +280,12 @@ int join_holder_main(int argc, char **argv)
         ssize_t n =
             rundir_receive(HOLDER_FIRST, &h.id, sizeof(h.id), control, sizeof(control), &cm);
         if (n != (ssize_t)sizeof(h.id) || !cm || cm->cmsg_type != SCM_RIGHTS ||
-            cm->cmsg_len != CMSG_LEN(sizeof(h.fds)))
-                _exit(EXIT_QRUN_FAILED); /* the launch failed before it sent them */
+            cm->cmsg_len != CMSG_LEN(sizeof(h.fds))) {
+                /* The launch failed before it sent them: its files go, as at
+                 * an end, unless a launch is waiting (it sees the reset). */
+                may_end(&h);
+                _exit(EXIT_QRUN_FAILED);
+        }
         memcpy(h.fds, CMSG_DATA(cm), sizeof(h.fds));
         add_member(&h, HOLDER_FIRST); /* its hello is read only by --each (join_start) */
         serve(&h);

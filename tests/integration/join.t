@@ -141,6 +141,50 @@ wait "$rank"
 is "$?" 0 "the first rank is unaffected"
 wait_while holders
 
+# ---- a first launch that fails before its tree reaches the holder ----
+# The holder run as a launch leaves it (descriptors 3, 4, 5: the runtime
+# directory, the listening socket, the launch's connection), then that
+# connection closed unsent, as by a launch that failed: the holder removes the
+# socket and lock and exits 125; with a launch waiting in the backlog, it
+# leaves them to that launch (which sees its connection reset).
+cat >"$T/holder_fails.py" <<'EOF2'
+import fcntl, os, socket, subprocess, sys
+qrun, d = sys.argv[1], sys.argv[2]
+os.makedirs(d, mode=0o700, exist_ok=True)
+for waiting in (False, True):
+    name = "join-%016x" % (0xaa + waiting)
+    sock, lock = (os.path.join(d, name + ext) for ext in (".sock", ".lock"))
+    dirfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(sock)
+    listener.listen(8)
+    launch, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    os.close(os.open(lock, os.O_RDWR | os.O_CREAT, 0o600))
+    fds = [dirfd, listener.fileno(), theirs.fileno()]
+
+    def place():
+        tmp = [fcntl.fcntl(f, fcntl.F_DUPFD, 10) for f in fds]
+        for i, f in enumerate(tmp):
+            os.dup2(f, 3 + i)
+
+    holder = subprocess.Popen(["qrun-join", "k", name], executable=qrun, preexec_fn=place,
+                              pass_fds=(3, 4, 5), stderr=subprocess.DEVNULL)
+    for s in (listener, theirs):
+        s.close()
+    os.close(dirfd)
+    if waiting:
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        client.connect(sock)
+    launch.close()
+    status = holder.wait(timeout=10)
+    print("waiting" if waiting else "alone", status, *sorted(f for f in os.listdir(d) if f.startswith(name)))
+EOF2
+chmod a+r "$T/holder_fails.py"
+as_user /usr/bin/python3 "$T/holder_fails.py" "$QRUN" "$T/shared/rundir" >"$T/out" 2>&1
+is "$(cat "$T/out")" "alone 125
+waiting 125 join-00000000000000ab.lock join-00000000000000ab.sock" \
+        "a holder whose first launch sent nothing removes its socket and lock, unless a launch waits"
+
 # ---- the key from the environment ----
 user_command env SLURM_JOB_ID=77 SLURM_STEP_ID=3 "$QRUN" --join "$T/m.ini" -- /bin/sh -c "$(wait_file go-env)"
 "${CMD[@]}" >"$T/env.out" 2>&1 </dev/null &
