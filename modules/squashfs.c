@@ -609,8 +609,8 @@ int squashfs_receive(void)
 {
         /* The connection stays open here too: the server counts the socket,
          * not its descriptors, so this copy changes nothing while the monitor
-         * holds one (and dies with it), and join mode's holder, which builds
-         * the tree the ranks share, keeps the server by it.
+         * holds one (and dies with it); join mode's holder, which keeps the
+         * tree the ranks share, keeps the server by its own (squashfs_fds).
          *
          * A copy of the detached mount: attaching image_mount itself would
          * leave nothing for the next container of qrun --each (EINVAL). A

@@ -33,7 +33,7 @@ void squashfs_start(const struct config *cfg);
  * mode's holder). Returns how many. */
 size_t squashfs_fds(int *fds);
 
-/* In the container's first process (or join mode's holder): the image's
+/* In the container's first process (join mode: the first launch's): the image's
  * detached, read-only mount (a copy of it, so that every container of qrun
  * --each can attach its own). */
 int squashfs_receive(void);
