@@ -92,9 +92,11 @@ start_table=$(python3 "$BENCH_DIR/stats.py" bare "bare=${files[bare]}" "qrun=${f
 start_bare=$(median_of bare "$start_table") start_qrun=$(median_of qrun "$start_table")
 start_plain=$(median_of "qrun without join (chroot mode)" "$start_table")
 start_floor=$(median_of "floor (bench/floor.c)" "$start_table")
-# added WHO: "+D ms (95%: +L to +H)", WHO's median step start minus bare's
+# added WHO [REF]: "+D ms (95%: +L to +H)", WHO's median step start minus
+# REF's (bare's by default)
 added() {
-        python3 "$BENCH_DIR/median_diff.py" "bare=${files[bare]}" "$1=${files[$1]}" |
+        local ref=${2:-bare}
+        python3 "$BENCH_DIR/median_diff.py" "$ref=${files[$ref]}" "$1=${files[$1]}" |
                 awk '{printf "%s ms (95%%: %s to %s)", $1, $2, $3}'
 }
 
@@ -120,6 +122,15 @@ start_diff=${added_qrun%% *} # the table's own figure, sign included
         echo "| the same through the floor program (the least a launcher adds here) | $start_bare ms | $start_floor ms | $(added floor) |"
         [ -z "${QRUN_BASELINE:-}" ] ||
                 echo "| $baseline_label | $start_bare ms | $(median_of "$baseline_label" "$start_table") ms | $(added baseline) |"
+        echo
+        echo "Within the run, the same steps against each other (the drift between runs cancels):"
+        echo
+        echo "| difference of the step start medians | ms (95% interval) |"
+        echo "|---|---:|"
+        echo "| join mode's own part: qrun --join − qrun without join | $(added qrun plain) |"
+        echo "| qrun without join − the floor program | $(added plain floor) |"
+        [ -z "${QRUN_BASELINE:-}" ] ||
+                echo "| qrun --join − $baseline_label | $(added qrun baseline) |"
         echo
         echo "The last column: qrun's time over bare's, the median of the rounds' ratios; for the"
         echo "step start, the difference of the medians and its bootstrap 95% interval"
