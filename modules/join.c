@@ -136,36 +136,50 @@ struct holder {
         size_t n, cap;
 };
 
-/* One message of size bytes with n descriptors; 0 or -1 with errno. */
-static int send_with_fds(int sock, const void *data, size_t size, const int *fds, size_t n)
+/* The hello: the identity, then the namespaces' descriptors and the root
+ * (the first launch's to the holder, the holder's to each launch); 0 or -1
+ * with errno. */
+static int send_hello(int sock, const struct identity *id, const int fds[NS_FDS])
 {
         char control[CMSG_SPACE(NS_FDS * sizeof(int))] = {0};
-        struct iovec iov = {(void *)data, size};
+        struct iovec iov = {(void *)id, sizeof(*id)};
         struct msghdr msg = {.msg_iov = &iov,
                              .msg_iovlen = 1,
                              .msg_control = control,
-                             .msg_controllen = CMSG_SPACE(n * sizeof(int))};
+                             .msg_controllen = sizeof(control)};
         struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_len = CMSG_LEN(n * sizeof(int));
+        c->cmsg_len = CMSG_LEN(NS_FDS * sizeof(int));
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        memcpy(CMSG_DATA(c), fds, n * sizeof(int));
-        ssize_t r;
-        while ((r = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        memcpy(CMSG_DATA(c), fds, NS_FDS * sizeof(int));
+        ssize_t n;
+        while ((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
                 ;
-        return r == (ssize_t)size ? 0 : -1;
+        return n == (ssize_t)sizeof(*id) ? 0 : -1;
 }
 
-/* Sends the identity and the namespaces' descriptors to a launch. */
-static int send_hello(int sock, const struct holder *h)
+/* A hello, into *id and fds; -1 with f (*absent: the other side hung up: no
+ * holder answers, none yet or one ending; or the first launch failed). */
+static int receive_hello(int c, struct identity *id, int fds[NS_FDS], bool *absent,
+                         struct failure *f)
 {
-        return send_with_fds(sock, &h->id, sizeof(h->id), h->fds, NS_FDS);
+        char control[CMSG_SPACE(NS_FDS * sizeof(int))];
+        struct cmsghdr *cm;
+        ssize_t n = rundir_receive(c, id, sizeof(*id), control, sizeof(control), &cm);
+        *absent = n == 0 || (n < 0 && errno == ECONNRESET);
+        if (n <= 0)
+                return errno = n == 0 ? ECONNRESET : errno, failure(f, "the holder hung up");
+        if (n != (ssize_t)sizeof(*id) || !cm || cm->cmsg_type != SCM_RIGHTS ||
+            cm->cmsg_len != CMSG_LEN(NS_FDS * sizeof(int)))
+                return errno = EPROTO, failure(f, "the holder sent no namespaces");
+        memcpy(fds, CMSG_DATA(cm), NS_FDS * sizeof(int));
+        return 0;
 }
 
 /* Counts a launch connected on c, once it has its namespaces. */
 static void add_member(struct holder *h, int c)
 {
-        if (send_hello(c, h) < 0) {
+        if (send_hello(c, &h->id, h->fds) < 0) {
                 close(c);
                 return;
         }
@@ -275,18 +289,14 @@ int join_holder_main(int argc, char **argv)
         if ((h.lock = openat(h.dir, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
                 _exit(EXIT_QRUN_FAILED);
         rundir_sweep(h.dir, "join-", name); /* while the first launch builds the tree */
-        char control[CMSG_SPACE(sizeof(h.fds))];
-        struct cmsghdr *cm;
-        ssize_t n =
-            rundir_receive(HOLDER_FIRST, &h.id, sizeof(h.id), control, sizeof(control), &cm);
-        if (n != (ssize_t)sizeof(h.id) || !cm || cm->cmsg_type != SCM_RIGHTS ||
-            cm->cmsg_len != CMSG_LEN(sizeof(h.fds))) {
+        struct failure f;
+        bool hung_up;
+        if (receive_hello(HOLDER_FIRST, &h.id, h.fds, &hung_up, &f) < 0) {
                 /* The launch failed before it sent them: its files go, as at
                  * an end, unless a launch is waiting (it sees the reset). */
                 may_end(&h);
                 _exit(EXIT_QRUN_FAILED);
         }
-        memcpy(h.fds, CMSG_DATA(cm), sizeof(h.fds));
         add_member(&h, HOLDER_FIRST); /* its hello is read only by --each (join_start) */
         serve(&h);
 }
@@ -297,23 +307,6 @@ static int connection = -1;                           /* to the holder: counted 
 static int joined[NS_FDS] = {-1, -1, -1, -1, -1, -1}; /* the holder's namespaces and root */
 static bool builds_tree; /* this launch made the namespaces: its first process builds the tree */
 
-/* The holder's identity and descriptors, into *id and joined; -1 with f
- * (*absent: no holder answers, none yet or one ending). */
-static int receive_hello(int c, struct identity *id, bool *absent, struct failure *f)
-{
-        char control[CMSG_SPACE(sizeof(joined))];
-        struct cmsghdr *cm;
-        ssize_t n = rundir_receive(c, id, sizeof(*id), control, sizeof(control), &cm);
-        *absent = n == 0 || (n < 0 && errno == ECONNRESET);
-        if (n <= 0)
-                return errno = n == 0 ? ECONNRESET : errno, failure(f, "the holder hung up");
-        if (n != (ssize_t)sizeof(*id) || !cm || cm->cmsg_type != SCM_RIGHTS ||
-            cm->cmsg_len != CMSG_LEN(sizeof(joined)))
-                return errno = EPROTO, failure(f, "the holder sent no namespaces");
-        memcpy(joined, CMSG_DATA(cm), sizeof(joined));
-        return 0;
-}
-
 /* Connects to the key's holder; 0 and `connection` set, or -1 with f. */
 static int connect_holder(int dir, const char *name, struct identity *id, bool *absent,
                           struct failure *f)
@@ -322,7 +315,7 @@ static int connect_holder(int dir, const char *name, struct identity *id, bool *
         int c = rundir_connect(dir, name, "namespaces' holder", &peer, absent, f);
         if (c < 0)
                 return -1;
-        if (receive_hello(c, id, absent, f) < 0) {
+        if (receive_hello(c, id, joined, absent, f) < 0) {
                 close_keep_errno(c);
                 return -1;
         }
@@ -408,9 +401,7 @@ static void create_namespaces(const struct config *cfg, int dir, const char *nam
         close(pair[1]);
         close(listener);
         close(lock);
-        if (userns_unshare(cfg->user.uid == ID_ROOT ? 0 : geteuid(),
-                           cfg->user.gid == ID_ROOT ? 0 : getegid(),
-                           namespaces_clone_flags(&cfg->ns), &f) < 0)
+        if (userns_unshare_as(&cfg->user, namespaces_clone_flags(&cfg->ns), &f) < 0)
                 fail("join", errno, "%s", f.what);
         /* No pid namespace hides the monitor from the ranks, and it keeps the
          * host's root: they must not trace it. */
@@ -452,7 +443,7 @@ static void build_tree(const struct config *cfg)
         if ((fds[NS_ROOT] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
                 fail("join", errno, "unable to open the joined root");
         struct identity id = identity_of(cfg);
-        if (send_with_fds(connection, &id, sizeof(id), fds, NS_FDS) < 0)
+        if (send_hello(connection, &id, fds) < 0)
                 fail("join", errno, "sending the tree to the namespaces' holder");
         for (int i = 0; i < NS_FDS; i++)
                 close(fds[i]);
@@ -478,7 +469,7 @@ static void build_tree_for_tasks(const struct config *cfg)
         struct identity id;
         bool absent;
         struct failure f;
-        if (receive_hello(connection, &id, &absent, &f) < 0)
+        if (receive_hello(connection, &id, joined, &absent, &f) < 0)
                 fail("join", errno, "%s", f.what);
         builds_tree = false;
 }

@@ -209,11 +209,16 @@ int userns_unshare(uid_t inside_uid, gid_t inside_gid, int other_flags, struct f
         return 0;
 }
 
+int userns_unshare_as(const struct user_config *u, int other_flags, struct failure *f)
+{
+        return userns_unshare(u->uid == ID_ROOT ? 0 : geteuid(), u->gid == ID_ROOT ? 0 : getegid(),
+                              other_flags, f);
+}
+
 void userns_create(const struct user_config *u)
 {
         struct failure f;
-        if (userns_unshare(u->uid == ID_ROOT ? 0 : geteuid(), u->gid == ID_ROOT ? 0 : getegid(), 0,
-                           &f) < 0)
+        if (userns_unshare_as(u, 0, &f) < 0)
                 fail("userns", errno, "%s", f.what);
 }
 

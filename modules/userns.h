@@ -49,6 +49,11 @@ void userns_create(const struct user_config *u);
  * inside_gid; -1 with errno and f (what failed, a disabled userns explained). */
 int userns_unshare(uid_t inside_uid, gid_t inside_gid, int other_flags, struct failure *f);
 
+/* userns_unshare() with the ids [user] asks for inside (root: 0, else the
+ * caller's), and other_flags: what userns_create() and join mode's first
+ * launch do. */
+int userns_unshare_as(const struct user_config *u, int other_flags, struct failure *f);
+
 /* In the container, its root entered, with fakeroot: turns off apt's
  * privilege drop (apt checks that its setgid to _apt really happened, which
  * root emulation fakes) by writing /etc/apt/apt.conf.d/00qrun-fakeroot when
