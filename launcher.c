@@ -21,8 +21,9 @@
  *        namespaces, in our own memory (namespaces_clone: until it ends we
  *        allocate nothing and use no stdio), then forward signals, relay job
  *        control, enforce the timeout, give the terminal back and turn the
- *        container's end into qrun's exit status; with --each, a fork for
- *        every task (each.h), at most -j at once, none keeping the terminal
+ *        container's end into qrun's exit status; with --each, one for every
+ *        task (each.h), at most -j at once, none keeping the terminal, each
+ *        started once the last one's command has exec'd
  *   container's first process: pid 1 when there is a pid namespace
  *     5. die with the monitor, (--each: take the task's stdio and command
  *        line), bring up loopback, chroot into the rootfs (or, with [mounts], create
@@ -133,7 +134,7 @@ static void run_command(void *arg)
 
 /* The container's first process, already inside the new namespaces. task:
  * qrun --each's task (its stdio and command line), or NULL. */
-_Noreturn static void container_main(struct config *cfg, const struct each_task *task)
+_Noreturn static void container_main(struct config *cfg, struct each_task *task)
 {
         fail_pipe_child_side();
         init_die_with_monitor();
@@ -149,35 +150,48 @@ _Noreturn static void container_main(struct config *cfg, const struct each_task 
         process_enter_cwd(cfg);
         userns_prepare_fakeroot(&cfg->user); /* needs the root entered */
         namespaces_set_hostname(&cfg->ns, cfg->process.hostname);
-        if (cfg->ns.pid)
-                init_run(run_command, cfg, &cfg->terminal);
-        run_command(cfg);
+        if (cfg->ns.pid) /* --each: the monitor waits until the command has exec'd */
+                init_run(run_command, cfg, &cfg->terminal, task ? &task->started : NULL);
+        run_command(cfg);        /* --each: the exec ends the monitor's wait */
         _exit(EXIT_QRUN_FAILED); /* not reached */
 }
 
-static int only_container_main(void *cfg)
+/* What the container's first process starts from. Static: a launch's only
+ * container may read it after start_container has returned; --each's next
+ * task overwrites it only once the last one's set-up is over. */
+static struct first_process {
+        struct config *cfg;
+        struct each_task *task;
+} first;
+
+static int first_process_main(void *arg)
 {
-        container_main(cfg, NULL);
+        struct first_process *f = arg;
+        container_main(f->cfg, f->task);
 }
 
 /* One container: its error pipe, and its first process in new pid, ipc and
- * uts (and net) namespaces. Every launch takes this step: the single one, and
- * each task of --each. Returns the pid; *errors: the pipe's read end. */
-static pid_t start_container(void *arg, const struct each_task *task, int *errors)
+ * uts (and net) namespaces, in our memory (namespaces.h says what that asks
+ * of us while it lives: monitor_run and each_run keep to it). Every launch
+ * takes this step: the single one, and each task of --each, whose set-up we
+ * wait for (the next one's must not run beside it in our memory). Returns the
+ * pid; *errors: the pipe's read end. */
+static pid_t start_container(void *arg, struct each_task *task, int *errors)
 {
         struct config *cfg = arg;
         uint64_t step = step_start();
         if (fail_pipe_open() < 0)
                 fail("setup", errno, "unable to create the error pipe");
-        /* A launch's only container runs in our memory (namespaces.h says
-         * what that asks of us until it ends: monitor_run keeps to it);
-         * --each forks, each task taking its copy of cfg and the task. */
-        pid_t child =
-            task ? namespaces_fork(&cfg->ns) : namespaces_clone(&cfg->ns, only_container_main, cfg);
+        void *stack = task ? task->stack : namespaces_stack();
+        if (!stack)
+                fail("setup", errno, "unable to map the container's first process's stack");
+        first = (struct first_process){cfg, task};
+        pid_t child = namespaces_clone(&cfg->ns, stack, first_process_main, &first,
+                                       task ? &task->started : NULL);
         if (child < 0)
                 fail("setup", errno, "unable to start the container's first process");
-        if (child == 0)
-                container_main(cfg, task);
+        if (task)
+                namespaces_wait_started(&task->started);
         *errors = fail_pipe_parent_side();
         verbose_step("fork", step, "container process %d", (int)child);
         return child;

@@ -2,6 +2,7 @@
 #include "each.h"
 #include "fail.h"
 #include "init.h"
+#include "namespaces.h"
 #include "process.h"
 #include "values.h"
 
@@ -77,6 +78,7 @@ struct stream {
 
 struct slot {
         struct each_task *task; /* NULL: free */
+        void *stack;            /* its tasks' first processes run there, one at a time */
         pid_t pid;
         int errors;           /* the error pipe's read end */
         int err_file;         /* --output: DIR/N.err, where qrun's own errors go too */
@@ -136,21 +138,21 @@ static void emit_lines(struct stream *s, unsigned number, bool flush)
 }
 
 /* Reads what the pipe holds now; at its end (or the task's: drain), flushes
- * the last partial line and closes it. */
+ * the last partial line and closes it. Decides nothing on errno (the tasks'
+ * first processes share it): the pipe does not block, and every signal we
+ * take is blocked, so a failed read means "nothing now". */
 static void read_stream(struct stream *s, unsigned number, bool drain)
 {
         for (;;) {
                 ssize_t n = read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
-                if (n < 0 && errno == EINTR)
-                        continue;
                 if (n > 0) {
                         s->len += (size_t)n;
                         emit_lines(s, number, false);
                         continue;
                 }
-                if (n < 0 && errno == EAGAIN && !drain)
+                if (n < 0 && !drain)
                         return;
-                break; /* end of file, nothing more now that the task is gone, or an error */
+                break; /* end of file, or nothing more now that the task is gone */
         }
         emit_lines(s, number, true);
         close(s->fd);
@@ -183,7 +185,12 @@ static int open_stream(struct stream *s, int out)
 static void start_task(struct run *r, struct slot *s)
 {
         struct each_task *t = &r->tasks->items[r->next++];
-        *s = (struct slot){.task = t, .err_file = -1, .streams = {{.fd = -1}, {.fd = -1}}};
+        void *stack = s->stack; /* free: its last task's first process was reaped */
+        if (!stack && !(stack = namespaces_stack()))
+                fail("each", errno, "unable to map a stack for a task's first process");
+        *s = (struct slot){
+            .task = t, .stack = stack, .err_file = -1, .streams = {{.fd = -1}, {.fd = -1}}};
+        t->stack = stack;
         t->stdio[0] = r->null;
         if (r->dir >= 0) {
                 t->stdio[1] = open_output(r, t->number, "out");
@@ -340,7 +347,8 @@ static void wait_events(struct run *r)
                                 pfds[n] = (struct pollfd){streams[n]->fd, POLLIN, 0};
                                 n++;
                         }
-        if (poll(pfds, n, poll_timeout_ms(r)) < 0 && errno != EINTR)
+        /* No EINTR: every signal we take is blocked (read from r->signals). */
+        if (poll(pfds, n, poll_timeout_ms(r)) < 0)
                 fail("each", errno, "poll");
         for (unsigned i = 1; i < n; i++)
                 if (pfds[i].revents)

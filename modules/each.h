@@ -22,6 +22,8 @@ struct each_task {
         unsigned number; /* its line in TASKS */
         struct strv argv;
         int stdio[3]; /* what 0, 1 and 2 become in the container */
+        void *stack;  /* its slot's: where its first process runs (namespaces_clone) */
+        int started;  /* 1 while its first process sets up (namespaces_wait_started) */
 };
 
 struct each_list {
@@ -37,9 +39,11 @@ struct each_options {
         uint64_t timeout_ms;
 };
 
-/* Starts the container of task t (the launcher's own step); returns its first
- * process and, in *errors, the read end of its error pipe (fail.h). */
-typedef pid_t (*each_start_fn)(void *arg, const struct each_task *t, int *errors);
+/* Starts the container of task t (the launcher's own step) and returns once
+ * its set-up is over; returns its first process and, in *errors, the read end
+ * of its error pipe (fail.h). That process runs in our memory: nothing in
+ * each_run decides on errno. */
+typedef pid_t (*each_start_fn)(void *arg, struct each_task *t, int *errors);
 
 /* Reads the tasks from fd; reports every bad line ("stdin:LINE: ...") to d. */
 void each_read_tasks(int fd, struct each_list *tasks, struct diag *d);

@@ -2,6 +2,7 @@
 #include "init.h"
 #include "common.h"
 #include "fail.h"
+#include "namespaces.h"
 #include "terminal.h"
 
 #include <errno.h>
@@ -110,13 +111,16 @@ static pid_t spawn_command(void (*run)(void *), void *arg)
 }
 
 /* Reaps every exited process; returns true once the command is among them.
- * With job control, a stop of the command sets *stopped. */
+ * With job control, a stop of the command sets *stopped. Stops at the
+ * command: the next waitpid() could fail with ECHILD, and a --each task's pid
+ * 1 writes no errno once its command runs (namespaces_clone). */
 static bool reap(pid_t command, int *command_status, bool job_control, bool *stopped)
 {
         bool command_done = false;
         int status;
         pid_t pid;
-        while ((pid = waitpid(-1, &status, WNOHANG | (job_control ? WUNTRACED : 0))) > 0)
+        while (!command_done &&
+               (pid = waitpid(-1, &status, WNOHANG | (job_control ? WUNTRACED : 0))) > 0)
                 if (pid == command && WIFSTOPPED(status)) {
                         *stopped = true;
                 } else if (pid == command) {
@@ -126,13 +130,15 @@ static bool reap(pid_t command, int *command_status, bool job_control, bool *sto
         return command_done;
 }
 
-void init_run(void (*run)(void *), void *arg, const struct terminal *t)
+void init_run(void (*run)(void *), void *arg, const struct terminal *t, int *set_up)
 {
         uint64_t started = step_start();
         /* Nothing left here for the command to take over: no core, no ptrace. */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         pid_t command = spawn_command(run, arg);
         verbose_step("init", started, "pid 1 started the command as pid %d", (int)command);
+        if (set_up)
+                namespaces_started(set_up); /* the monitor goes on (--each) */
         for (;;) {
                 siginfo_t info;
                 int sig = sigwaitinfo(&waited, &info);

@@ -36,9 +36,10 @@ void init_die_with_monitor(void);
  * (the kernel then kills whatever is left in the pid namespace). With the
  * caller's terminal kept, it also relays job control: it tells the monitor
  * when the command stops, and continues it (in the foreground or not) on the
- * monitor's word. */
-_Noreturn void init_run(void (*run)(void *), void *arg,
-                        const struct terminal *t); /* run must not return */
+ * monitor's word. set_up: namespaces_started() once the command has exec'd
+ * (--each), or NULL. */
+_Noreturn void init_run(void (*run)(void *), void *arg, const struct terminal *t,
+                        int *set_up); /* run must not return */
 
 /* A wait status as an exit status: the code, or 128+N for signal N. */
 int exit_code_of(int status);

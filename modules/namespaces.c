@@ -5,6 +5,7 @@
 #include "manifest.h"
 
 #include <errno.h>
+#include <linux/futex.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stddef.h>
@@ -72,44 +73,64 @@ static unsigned long container_flags(const struct ns_config *ns)
         return ns->join_key ? 0ul : (unsigned long)namespaces_clone_flags(ns);
 }
 
-pid_t namespaces_fork(const struct ns_config *ns)
-{
-        /* clone(2) without a new stack is fork(2) with namespace flags. musl's
-         * fork() would also refresh its cached thread id, which only raise()
-         * and thread functions read: the container's processes use neither. */
-        return (pid_t)syscall(SYS_clone, container_flags(ns) | SIGCHLD, 0ul, 0ul, 0ul, 0ul);
-}
-
 /* The child's stack: it builds the tree in mount mode (paths on the stack)
  * and then is pid 1. A guard page below it, so that an overflow faults
- * instead of writing into the caller's memory. Never unmapped: the launch
- * ends with its container. */
+ * instead of writing into the caller's memory. */
 #define CHILD_STACK (1024 * 1024)
 
-pid_t namespaces_clone(const struct ns_config *ns, int (*fn)(void *), void *arg)
+void *namespaces_stack(void)
 {
-#ifdef __SANITIZE_ADDRESS__
-        pid_t pid = namespaces_fork(ns);
-        if (pid == 0)
-                _exit(fn(arg));
-        return pid;
-#else
         size_t guard = (size_t)sysconf(_SC_PAGESIZE);
         char *stack = mmap(NULL, guard + CHILD_STACK, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         if (stack == MAP_FAILED)
-                return -1;
-        int flags = (int)container_flags(ns) | CLONE_VM | SIGCHLD;
-        pid_t pid = mprotect(stack, guard, PROT_NONE) < 0
-                        ? -1
-                        : clone(fn, stack + guard + CHILD_STACK, flags, arg);
-        if (pid < 0) {
+                return NULL;
+        if (mprotect(stack, guard, PROT_NONE) < 0) {
                 int err = errno;
                 munmap(stack, guard + CHILD_STACK);
                 errno = err;
+                return NULL;
         }
+        return stack + guard + CHILD_STACK;
+}
+
+pid_t namespaces_clone(const struct ns_config *ns, void *stack, int (*fn)(void *), void *arg,
+                       int *started)
+{
+#ifdef __SANITIZE_ADDRESS__
+        (void)stack;
+        if (started)
+                *started = 0; /* a copy of our memory: nothing of ours to wait for */
+        pid_t pid = (pid_t)syscall(SYS_clone, container_flags(ns) | SIGCHLD, 0ul, 0ul, 0ul, 0ul);
+        if (pid == 0)
+                _exit(fn(arg));
+        return pid;
+#else
+        int flags = (int)container_flags(ns) | CLONE_VM | SIGCHLD;
+        if (!started)
+                return clone(fn, stack, flags, arg);
+        /* Set before the child exists; the kernel clears it (and wakes
+         * namespaces_wait_started) when the child execs or ends. */
+        *started = 1;
+        pid_t pid = clone(fn, stack, flags | CLONE_CHILD_CLEARTID, arg, NULL, NULL, started);
+        if (pid < 0)
+                *started = 0;
         return pid;
 #endif
+}
+
+/* Not FUTEX_PRIVATE_FLAG: the kernel's wake at the child's exec or exit
+ * (CLONE_CHILD_CLEARTID) is not a private one. */
+void namespaces_wait_started(int *started)
+{
+        while (__atomic_load_n(started, __ATOMIC_ACQUIRE))
+                syscall(SYS_futex, started, FUTEX_WAIT, 1, NULL, NULL, 0);
+}
+
+void namespaces_started(int *started)
+{
+        __atomic_store_n(started, 0, __ATOMIC_RELEASE);
+        syscall(SYS_futex, started, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 void namespaces_setup_network(const struct ns_config *ns)

@@ -42,7 +42,7 @@ void userns_refuse_elevated_privileges(void);
 
 /* unshare(CLONE_NEWUSER) in the calling process, then writes uid_map,
  * setgroups ("deny") and gid_map. Explains a disabled userns. The other
- * namespaces come with each container's fork (namespaces_fork). */
+ * namespaces come with each container's first process (namespaces_clone). */
 void userns_create(const struct user_config *u);
 
 /* The same for helpers: the caller's uid and gid appear as inside_uid and
