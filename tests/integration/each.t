@@ -116,6 +116,38 @@ is "$RC" 127 "a command not found: 127"
 like "$ERR" '^\[task 1\] qrun: exec: no-such-command: command not found' \
         "qrun's own error for a task carries the task's prefix"
 
+# ---- set-ups one at a time, in qrun's memory ----
+# A task's first process runs in qrun's memory until its command has exec'd
+# (namespaces.h), and the next task starts only then. Without a pid namespace
+# that process is the command: its exec, or its failed exec, ends the wait.
+each_qrun "$T/m.ini" --set namespaces.pid=false --each -j2 --keep-going <<'EOF2'
+sh -c 'echo one'
+no-such-command
+sh -c 'exit 5'
+/bin/echo last
+EOF2
+is "$RC:$OUT" $'127:[task 1] one\n[task 4] last' \
+        "no pid namespace: every task ran, the first failure's status (the exec that failed)"
+like "$ERR" '4 tasks: 2 succeeded, 2 failed \(first: task 2, exit status 127\), 0 stopped, 0 not started' \
+        "no pid namespace: the failed exec and the exit status 5 are counted"
+
+# Mount mode: every task builds a tree of its own (a tmpfs only it sees).
+mkdir -p "$T/hostdir"
+echo "from the host" >"$T/hostdir/file"
+chmod -R a+rX "$T/hostdir"
+manifest "$T/mm.ini" <<EOF2
+[mounts]
+tmpfs = /tmp
+bind = $T/hostdir:/home:ro
+EOF2
+for i in $(seq 1 100); do echo "sh -c 'echo $i >/tmp/mine; ls /tmp; cat /tmp/mine /home/file'"; done >"$T/mtasks"
+each_qrun "$T/mm.ini" --each -j3 <"$T/mtasks"
+is "$RC" 0 "mount mode, 100 tasks 3 at a time: all succeed"
+is "$(grep -c '^\[task [0-9]*\] mine$' "$T/out"):$(grep -c '^\[task [0-9]*\] from the host$' "$T/out")" \
+        "100:100" "every task's /tmp holds only its own file; every task sees the bind"
+is "$(grep -v 'mine$\|from the host$' "$T/out" | awk '{sub(/\]/, "", $2); if ($2 != $3) print}')" "" \
+        "every task reads back what it wrote, nothing of another's"
+
 # ---- --output DIR: N.out and N.err ----
 mkdir -m 777 "$T/outdir"
 each_qrun "$T/m.ini" --each -j2 --output "$T/outdir/x" <<'EOF2'
