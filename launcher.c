@@ -173,9 +173,9 @@ static int first_process_main(void *arg)
 /* One container: its error pipe, and its first process in new pid, ipc and
  * uts (and net) namespaces, in our memory (namespaces.h says what that asks
  * of us while it lives: monitor_run and each_run keep to it). Every launch
- * takes this step: the single one, and each task of --each, whose set-up we
- * wait for (the next one's must not run beside it in our memory). Returns the
- * pid; *errors: the pipe's read end. */
+ * takes this step: the single one, and each task of --each, whose set-up
+ * each_run then waits for (the next one's must not run beside it in our
+ * memory). Returns the pid; *errors: the pipe's read end. */
 static pid_t start_container(void *arg, struct each_task *task, int *errors)
 {
         struct config *cfg = arg;
@@ -190,9 +190,7 @@ static pid_t start_container(void *arg, struct each_task *task, int *errors)
                                        task ? &task->started : NULL);
         if (child < 0)
                 fail("setup", errno, "unable to start the container's first process");
-        if (task)
-                namespaces_wait_started(&task->started);
-        *errors = fail_pipe_parent_side();
+        *errors = fail_pipe_parent_side(); /* no call here can fail (namespaces.h) */
         verbose_step("fork", step, "container process %d", (int)child);
         return child;
 }

@@ -182,6 +182,34 @@ static int open_stream(struct stream *s, int out)
         return fds[1];
 }
 
+/* How often a task's set-up is looked at while we wait for it. */
+#define SET_UP_SLICE_MS 200
+
+/* Waits until the task's command has exec'd: its set-up runs in our memory
+ * (each_start_fn), where nothing of ours may run beside it. Every slice, what
+ * must end it all the same: SIGINT or SIGTERM (left pending, for
+ * read_signals), or the task's timeout. A set-up that hangs (a bind from a
+ * file server that does not answer) is then killed, and its end ends the
+ * wait, so that qrun still stops, or the next task starts. */
+static void wait_set_up(struct run *r, struct slot *s)
+{
+        bool timed_out = false;
+        while (!namespaces_wait_started(&s->task->started, SET_UP_SLICE_MS)) {
+                sigset_t pending;
+                bool stop = sigpending(&pending) == 0 &&
+                            (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM));
+                bool late = s->deadline_us && now_us() >= s->deadline_us;
+                if ((stop || late) && s->stage < 2) {
+                        kill(s->pid, SIGKILL);
+                        s->stage = 2; /* finish_task: a timeout, unless on_signal stops it */
+                        timed_out = !stop;
+                }
+        }
+        if (timed_out) /* now that nothing runs beside us */
+                warn("timeout", 0, "task %u: %llu ms elapsed in its set-up: killed",
+                     s->task->number, (unsigned long long)r->o->timeout_ms);
+}
+
 static void start_task(struct run *r, struct slot *s)
 {
         struct each_task *t = &r->tasks->items[r->next++];
@@ -199,12 +227,13 @@ static void start_task(struct run *r, struct slot *s)
                 t->stdio[1] = open_stream(&s->streams[0], STDOUT_FILENO);
                 t->stdio[2] = open_stream(&s->streams[1], STDERR_FILENO);
         }
+        if (r->o->timeout_ms)
+                s->deadline_us = now_us() + r->o->timeout_ms * 1000;
         s->pid = r->start(r->arg, t, &s->errors);
+        wait_set_up(r, s);
         close(t->stdio[1]);
         if (s->err_file < 0)
                 close(t->stdio[2]);
-        if (r->o->timeout_ms)
-                s->deadline_us = now_us() + r->o->timeout_ms * 1000;
         r->running++;
 }
 

@@ -39,10 +39,10 @@ struct each_options {
         uint64_t timeout_ms;
 };
 
-/* Starts the container of task t (the launcher's own step) and returns once
- * its set-up is over; returns its first process and, in *errors, the read end
- * of its error pipe (fail.h). That process runs in our memory: nothing in
- * each_run decides on errno. */
+/* Starts the container of task t (the launcher's own step): returns its first
+ * process and, in *errors, the read end of its error pipe (fail.h). That
+ * process runs in our memory (namespaces_clone), its set-up until t->started
+ * is 0, which each_run waits for; nothing in each_run decides on errno. */
 typedef pid_t (*each_start_fn)(void *arg, struct each_task *t, int *errors);
 
 /* Reads the tasks from fd; reports every bad line ("stdin:LINE: ...") to d. */

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- [namespaces] keys ---- */
@@ -121,10 +122,16 @@ pid_t namespaces_clone(const struct ns_config *ns, void *stack, int (*fn)(void *
 
 /* Not FUTEX_PRIVATE_FLAG: the kernel's wake at the child's exec or exit
  * (CLONE_CHILD_CLEARTID) is not a private one. */
-void namespaces_wait_started(int *started)
+bool namespaces_wait_started(int *started, int timeout_ms)
 {
-        while (__atomic_load_n(started, __ATOMIC_ACQUIRE))
-                syscall(SYS_futex, started, FUTEX_WAIT, 1, NULL, NULL, 0);
+        /* The set-up we wait for may read errno, ours too, after a call of
+         * its own: a timeout's ETIMEDOUT must not stay there. */
+        int err = errno;
+        struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000};
+        if (__atomic_load_n(started, __ATOMIC_ACQUIRE))
+                syscall(SYS_futex, started, FUTEX_WAIT, 1, &ts, NULL, 0);
+        errno = err;
+        return !__atomic_load_n(started, __ATOMIC_ACQUIRE);
 }
 
 void namespaces_started(int *started)

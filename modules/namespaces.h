@@ -38,15 +38,17 @@ void *namespaces_stack(void);
  * outlive their set-up), *started stays 1 until the child has exec'd, ended,
  * or said namespaces_started(): the caller waits for that
  * (namespaces_wait_started) before it goes on, so that a set-up never runs
- * beside the caller's work or another's; after it, the child may only wait,
- * reap and signal (init_run), and write no errno. The sanitizer build forks
+ * beside another's, and meanwhile makes no call that could fail (its own
+ * closes, fcntl) nor allocates; after it, the child may only wait, reap and
+ * signal (init_run), and writes no errno. The sanitizer build forks
  * (its runtime keeps per-thread state that two processes would share) and
  * ignores stack. -1 with errno. */
 pid_t namespaces_clone(const struct ns_config *ns, void *stack, int (*fn)(void *), void *arg,
                        int *started);
 
-/* The caller of namespaces_clone: waits until *started is 0. */
-void namespaces_wait_started(int *started);
+/* The caller of namespaces_clone: waits until *started is 0 (true), or at
+ * most timeout_ms (false). */
+bool namespaces_wait_started(int *started, int timeout_ms);
 
 /* The child: its set-up is over (its command has exec'd); wakes the caller. */
 void namespaces_started(int *started);

@@ -217,6 +217,49 @@ if [ -n "$FUSE_OK" ]; then
         is "$RC:$(printf '%s\n' "$OUT" | sort | tr '\n' ' ')" "0:[task 1] one [task 2] two [task 3] three " \
                 "a SquashFS rootfs: every task runs in the image"
         end_image_servers
+
+        # A set-up that hangs (a file server that stops answering: here the
+        # image's server, stopped while task 2 runs, so that the exec of task
+        # 3's command waits for it) still ends at the task's timeout, and
+        # SIGINT still stops qrun: qrun waits for each set-up (namespaces.h)
+        # in slices, not for ever. Task 1 runs sleep once through, so that
+        # task 2 (sleep again) needs nothing more from the server.
+        hang_run() { # MANIFEST [QRUN ARGS...]
+                printf 'sleep 0.1\nsleep 1.%s\n/bin/ls /\n' "$$" >"$T/hang"
+                user_command "$QRUN" "$@" --each -j1 --keep-going
+                "${CMD[@]}" <"$T/hang" >"$T/out" 2>"$T/err" &
+                QPID=$!
+                wait_until test_pgrep -f "^sleep 1.$$"
+                SERVER=$(test_pgrep -x qrun-squashfs)
+                kill -STOP $SERVER
+                wait_while test_pgrep -f "^sleep 1.$$"
+        }
+        hang_end() { # the server answers again (so that a hung qrun ends too); qrun's status
+                kill -CONT $SERVER
+                wait $QPID
+                RC=$?
+                end_image_servers
+        }
+        printf '[rootfs]\npath = %s\nlinger = 0\n[limits]\ntimeout = 2s\n' "$T/busybox.sqfs" |
+                manifest "$T/sqt.ini"
+        hang_run "$T/sqt.ini"
+        wait_while kill -0 $QPID
+        ok $? "a set-up waiting for a stopped file server ends at the task's timeout"
+        hang_end
+        is "$RC" 124 "the timed-out set-up's status: 124"
+        # The sanitized build forks (namespaces.h): its hung set-up is a
+        # running task to qrun, which times it out as one.
+        reported='qrun: timeout: task 3: 2000 ms elapsed in its set-up: killed'
+        [ -n "${QRUN_SANITIZED:-}" ] && reported='qrun: timeout: task 3: 2000 ms elapsed: sending SIGTERM'
+        like "$(cat "$T/err")" "$reported" "the timeout is reported for the task that hung in its set-up"
+        hang_run "$T/sq.ini"
+        sleep 0.5 # task 3's exec waits for the server
+        kill -INT $QPID
+        wait_while kill -0 $QPID
+        ok $? "SIGINT stops qrun while a set-up waits for a stopped file server"
+        hang_end
+        is "$RC:$(tail -n 1 "$T/err")" "130:qrun: each: 3 tasks: 2 succeeded, 0 failed, 1 stopped, 0 not started" \
+                "SIGINT during a hung set-up: 130, the task counted as stopped"
 else
         skip "/dev/fuse cannot be opened by the test user"
 fi
