@@ -201,7 +201,8 @@ static void wait_set_up(struct run *r, struct slot *s)
                 bool late = s->deadline_us && now_us() >= s->deadline_us;
                 if ((stop || late) && s->stage < 2) {
                         kill(s->pid, SIGKILL);
-                        s->stage = 2; /* finish_task: a timeout, unless on_signal stops it */
+                        s->stage = 2;       /* finish_task: a timeout, unless on_signal stops it */
+                        s->deadline_us = 0; /* check_deadlines: nothing more to send */
                         timed_out = !stop;
                 }
         }

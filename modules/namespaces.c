@@ -102,6 +102,7 @@ pid_t namespaces_clone(const struct ns_config *ns, void *stack, int (*fn)(void *
         (void)stack;
         if (started)
                 *started = 0; /* a copy of our memory: nothing of ours to wait for */
+        /* clone(2) without a new stack is fork(2) with namespace flags. */
         pid_t pid = (pid_t)syscall(SYS_clone, container_flags(ns) | SIGCHLD, 0ul, 0ul, 0ul, 0ul);
         if (pid == 0)
                 _exit(fn(arg));
