@@ -113,6 +113,16 @@ attempt "$T/root.ini" EPERM "qrun's own pid 1 cannot be traced (not dumpable)" -
 # the monitor's.
 attempt "$T/root.ini" EPERM "... nor its memory read (the monitor's too)" -- process-vm-readv 1
 attempt "$T/mount-root.ini" EACCES "... nor opened through /proc/1/mem" -- proc-file 1 mem
+# With --each every task's pid 1 runs in the monitor's memory too.
+each_attempt() { # the same, the probe run as a task of --each
+        local m=$1 expected=$2 why=$3
+        shift 4
+        printf '/bin/escape %s\n' "$*" | as_user "$QRUN" "$m" --each -j1 >"$T/each.out" 2>"$T/each.err"
+        is "$?:$(sed 's/^\[task 1\] //' "$T/each.out")" "0:$expected" "--each: $(basename "$m" .ini): $*: $why"
+}
+each_attempt "$T/root.ini" EPERM "a task's pid 1 cannot be traced" -- ptrace 1
+each_attempt "$T/root.ini" EPERM "... nor its memory read (the monitor's too)" -- process-vm-readv 1
+each_attempt "$T/mount-root.ini" EACCES "... nor opened through /proc/1/mem" -- proc-file 1 mem
 attempt "$T/chroot.ini" none "chroot mode: no /proc at all" -- proc-pids
 attempt "$T/mount.ini" ENOENT "mount mode: the host's pids are not in /proc" -- \
         proc-file "$outside" environ
