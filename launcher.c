@@ -175,14 +175,16 @@ static int first_process_main(void *arg)
  * of us while it lives: monitor_run and each_run keep to it). Every launch
  * takes this step: the single one, and each task of --each, whose set-up
  * each_run then waits for (the next one's must not run beside it in our
- * memory). Returns the pid; *errors: the pipe's read end. */
-static pid_t start_container(void *arg, struct each_task *task, int *errors)
+ * memory), on stack (its slot's; NULL: a stack of its own). Returns the
+ * pid; *errors: the pipe's read end. */
+static pid_t start_container(void *arg, struct each_task *task, void *stack, int *errors)
 {
         struct config *cfg = arg;
         uint64_t step = step_start();
         if (fail_pipe_open() < 0)
                 fail("setup", errno, "unable to create the error pipe");
-        void *stack = task ? task->stack : namespaces_stack();
+        if (!stack)
+                stack = namespaces_stack(); /* a launch's only container: its own */
         if (!stack)
                 fail("setup", errno, "unable to map the container's first process's stack");
         first = (struct first_process){cfg, task};
@@ -248,7 +250,7 @@ int main(int argc, char **argv)
                 /* Keep the caller's terminal only under a filter that refuses TIOCSTI. */
                 terminal_prepare(&cfg.terminal, seccomp_refuses_terminal_injection(&cfg.seccomp));
                 int errors;
-                pid_t child = start_container(&cfg, NULL, &errors);
+                pid_t child = start_container(&cfg, NULL, NULL, &errors);
                 status =
                     monitor_run(child, cfg.ns.pid, cfg.limits.timeout_ms, &cfg.terminal, errors);
         }

@@ -219,7 +219,6 @@ static void start_task(struct run *r, struct slot *s)
                 fail("each", errno, "unable to map a stack for a task's first process");
         *s = (struct slot){
             .task = t, .stack = stack, .err_file = -1, .streams = {{.fd = -1}, {.fd = -1}}};
-        t->stack = stack;
         t->stdio[0] = r->null;
         if (r->dir >= 0) {
                 t->stdio[1] = open_output(r, t->number, "out");
@@ -230,7 +229,7 @@ static void start_task(struct run *r, struct slot *s)
         }
         if (r->o->timeout_ms)
                 s->deadline_us = now_us() + r->o->timeout_ms * 1000;
-        s->pid = r->start(r->arg, t, &s->errors);
+        s->pid = r->start(r->arg, t, s->stack, &s->errors);
         wait_set_up(r, s);
         close(t->stdio[1]);
         if (s->err_file < 0)

@@ -22,7 +22,6 @@ struct each_task {
         unsigned number; /* its line in TASKS */
         struct strv argv;
         int stdio[3]; /* what 0, 1 and 2 become in the container */
-        void *stack;  /* its slot's: where its first process runs (namespaces_clone) */
         int started;  /* 1 while its first process sets up (namespaces_wait_started) */
 };
 
@@ -39,11 +38,12 @@ struct each_options {
         uint64_t timeout_ms;
 };
 
-/* Starts the container of task t (the launcher's own step): returns its first
- * process and, in *errors, the read end of its error pipe (fail.h). That
- * process runs in our memory (namespaces_clone), its set-up until t->started
- * is 0, which each_run waits for; nothing in each_run decides on errno. */
-typedef pid_t (*each_start_fn)(void *arg, struct each_task *t, int *errors);
+/* Starts the container of task t (the launcher's own step), its first process
+ * on stack (its slot's): returns that process and, in *errors, the read end of
+ * its error pipe (fail.h). That process runs in our memory (namespaces_clone),
+ * its set-up until t->started is 0, which each_run waits for; nothing in
+ * each_run decides on errno. */
+typedef pid_t (*each_start_fn)(void *arg, struct each_task *t, void *stack, int *errors);
 
 /* Reads the tasks from fd; reports every bad line ("stdin:LINE: ...") to d. */
 void each_read_tasks(int fd, struct each_list *tasks, struct diag *d);
