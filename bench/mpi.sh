@@ -5,13 +5,20 @@
 # In ROUNDS alternating rounds (default 5), srun -n2 --mpi=pmix runs
 # mpi_probe (tests/hpc/mpi_probe.c) bare (built with the host's mpicc, Open
 # MPI 4.1 as in the image) and under qrun --join in the MPI rootfs
-# (tests/helper/mpi-image.sh): an 8-byte ping-pong (latency, 2000 round
-# trips) and a 4 MiB one (bandwidth, 50 round trips); each run reports the
+# (tests/helper/mpi-image.sh): an 8-byte ping-pong (latency, 100,000 round
+# trips) and a 4 MiB one (bandwidth, 400 round trips); each run reports the
 # median of its 5 inner rounds, and the table shows the median over ROUNDS.
+# Rounds that short a process's first tenth of a second are slow on this
+# VM: with 2,000 and 50 round trips a third of the runs, bare and under qrun
+# alike, took twice as long in every inner round; with 30 to 100 ms per inner
+# round no run did (a warm-up every MPI benchmark has).
 # Then hyperfine times the start of a step, srun -n2 /bin/true against srun
 # -n2 qrun --join m.ini -- /bin/true, qrun without join and bench/floor.c
 # (the least a launcher adds), STARTS runs each (default 20), in alternating
-# rounds. Targets: latency and bandwidth within 5% of bare, and
+# rounds. Every srun binds its ranks to cores (--cpu-bind=cores, as a site's
+# task/affinity or task/cgroup does): unbound, both ranks' busy polling
+# sometimes shares one of the two CPUs and a transfer takes twice as long,
+# bare and under qrun alike. Targets: latency and bandwidth within 5% of bare, and
 # qrun adding at most 2 ms to the step start. QRUN_BASELINE=OLD-QRUN adds a
 # step-start row for another qrun binary under --join (an A/B in one run). Writes
 # bench/results/70-mpi.md. Needs root (Slurm's daemons); runs every srun as
@@ -35,13 +42,18 @@ mpicc -O2 -o "$WORK/mpi_probe" "$REPO/tests/hpc/mpi_probe.c"
 (cd "$REPO" && musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror bench/floor.c -o "$WORK/floor")
 printf '[rootfs]\npath = %s/rootfs\n[process]\ncommand = mpi_probe\n' "$img" >"$WORK/m.ini"
 chmod -R a+rX "$WORK"
+bind=--cpu-bind=cores
+# The binding is the premise of the comparison: check that each rank has a CPU of its own.
+bound=$(as_bench_user srun -n2 $bind awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status | sort -u)
+[ "$(wc -w <<<"$bound")" -eq 2 ] && ! grep -q '[-,]' <<<"$bound" ||
+        { echo "bench/mpi.sh: srun $bind did not give each rank one CPU of its own: $(echo $bound)" >&2; exit 1; }
 q="$WORK/qrun --join $WORK/m.ini --"
 
 # pingpong WHO BYTES N: one run's microseconds per message
 pingpong() {
         local cmd=$WORK/mpi_probe
         [ "$1" = qrun ] && cmd="$q mpi_probe"
-        as_bench_user srun -n2 --mpi=pmix $cmd pingpong "$2" "$3" | awk '$3 == "ok" {print $4}'
+        as_bench_user srun -n2 $bind --mpi=pmix $cmd pingpong "$2" "$3" | awk '$3 == "ok" {print $4}'
 }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 declare -A lat bw
@@ -49,37 +61,38 @@ for r in $(seq "$rounds"); do
         order=(bare qrun)
         [ $((r % 2)) -eq 0 ] && order=(qrun bare)
         for who in "${order[@]}"; do
-                lat[$who]+="$(pingpong "$who" 8 2000) "
-                bw[$who]+="$(pingpong "$who" 4194304 50) "
+                lat[$who]+="$(pingpong "$who" 8 100000) "
+                bw[$who]+="$(pingpong "$who" 4194304 400) "
         done
 done
 us() { printf '%s\n' ${1} | median; }
 lat_bare=$(us "${lat[bare]}") lat_qrun=$(us "${lat[qrun]}")
 mbs() { awk -v us="$1" 'BEGIN {printf "%.0f", 4194304 / us}'; } # bytes per us = MB/s
 bw_bare=$(us "${bw[bare]}") bw_qrun=$(us "${bw[qrun]}")
-# per_round_ratio QRUN_LIST BARE_LIST: the median over rounds of qrun's time
-# per message over bare's in the same round (drift between rounds cancels).
-per_round_ratio() {
-        paste <(printf '%s\n' $1) <(printf '%s\n' $2) | awk '{printf "%.6f\n", $1 / $2}' | median |
-                awk '{printf "%.3f", $1}'
-}
-lat_ratio=$(per_round_ratio "${lat[qrun]}" "${lat[bare]}")
-bw_ratio=$(per_round_ratio "${bw[qrun]}" "${bw[bare]}") # time per 4 MiB: above 1 is slower
+# ratio QRUN_LIST BARE_LIST: "R L H", qrun's median time per message over
+# bare's and the bootstrap 95% interval of that ratio. Not the median of the
+# rounds' ratios: a run's time depends on the run, not on its round (the rank
+# correlation of a round's bare and qrun runs was -0.16 and -0.03 in 15
+# rounds), so pairing the runs by round only adds a second run's noise to
+# each ratio.
+ratio() { python3 "$BENCH_DIR/median_diff.py" --ratio "bare=$2" "qrun=$1"; }
+read -r lat_ratio lat_low lat_high <<<"$(ratio "${lat[qrun]}" "${lat[bare]}")"
+read -r bw_ratio bw_low bw_high <<<"$(ratio "${bw[qrun]}" "${bw[bare]}")" # time per 4 MiB: above 1 is slower
 
 declare -A cmds files
-cmds[bare]="srun -n2 /bin/true"
-cmds[qrun]="srun -n2 $q /bin/true"
+cmds[bare]="srun -n2 $bind /bin/true"
+cmds[qrun]="srun -n2 $bind $q /bin/true"
 # What any launch costs, join or not: qrun in chroot mode, each rank alone.
-cmds[plain]="srun -n2 $WORK/qrun $WORK/m.ini -- /bin/true"
+cmds[plain]="srun -n2 $bind $WORK/qrun $WORK/m.ini -- /bin/true"
 # The least any container launcher can add here: bench/floor.c (new user,
 # pid, ipc and uts namespaces, the id maps, fork, chroot, exec; nothing else).
-cmds[floor]="srun -n2 $WORK/floor $img/rootfs /bin/true"
+cmds[floor]="srun -n2 $bind $WORK/floor $img/rootfs /bin/true"
 starters=(bare qrun plain floor)
 baseline_label="qrun --join, baseline ($(basename "${QRUN_BASELINE:-none}"))"
 extra=()
 if [ -n "${QRUN_BASELINE:-}" ]; then
         install -m 755 "$QRUN_BASELINE" "$WORK/qrun-baseline"
-        cmds[baseline]="srun -n2 $WORK/qrun-baseline --join $WORK/m.ini -- /bin/true"
+        cmds[baseline]="srun -n2 $bind $WORK/qrun-baseline --join $WORK/m.ini -- /bin/true"
         starters+=(baseline)
 fi
 export SLURM_CONF
@@ -107,7 +120,7 @@ start_diff=${added_qrun%% *} # the table's own figure, sign included
         echo "## MPI under qrun --join against bare, on a real Slurm"
         echo
         echo "Written by \`bench/mpi.sh $rounds $starts\`: Slurm 22.05 on localhost (tests/hpc/slurm.sh),"
-        echo "2 ranks, \`srun --mpi=pmix\`, Open MPI 4.1 (vader, CMA), as an unprivileged user; qrun runs"
+        echo "2 ranks bound to cores (\`srun --cpu-bind=cores --mpi=pmix\`), Open MPI 4.1 (vader, CMA), as an unprivileged user; qrun runs"
         echo "\`mpi_probe\` from the MPI rootfs (tests/helper/mpi-image.sh) in join mode."
         echo
         machine_summary
@@ -115,8 +128,8 @@ start_diff=${added_qrun%% *} # the table's own figure, sign included
         echo
         echo "| measure | bare | qrun --join | qrun / bare |"
         echo "|---|---:|---:|---:|"
-        echo "| 8 B ping-pong latency, µs per message (median of $rounds runs) | $lat_bare µs | $lat_qrun µs | ×$lat_ratio |"
-        echo "| 4 MiB ping-pong bandwidth (median of $rounds runs) | $(mbs "$bw_bare") MB/s | $(mbs "$bw_qrun") MB/s | time ×$bw_ratio |"
+        echo "| 8 B ping-pong latency, µs per message (median of $rounds runs) | $lat_bare µs | $lat_qrun µs | ×$lat_ratio (95%: $lat_low to $lat_high) |"
+        echo "| 4 MiB ping-pong bandwidth (median of $rounds runs) | $(mbs "$bw_bare") MB/s | $(mbs "$bw_qrun") MB/s | time ×$bw_ratio (95%: $bw_low to $bw_high) |"
         echo "| \`srun -n2\` step start, /bin/true ($starts runs) | $start_bare ms | $start_qrun ms | $added_qrun |"
         echo "| the same through qrun without join (chroot mode, for scale) | $start_bare ms | $start_plain ms | $(added plain) |"
         echo "| the same through the floor program (the least a launcher adds here) | $start_bare ms | $start_floor ms | $(added floor) |"
@@ -132,9 +145,9 @@ start_diff=${added_qrun%% *} # the table's own figure, sign included
         [ -z "${QRUN_BASELINE:-}" ] ||
                 echo "| qrun --join − $baseline_label | $(added qrun baseline) |"
         echo
-        echo "The last column: qrun's time over bare's, the median of the rounds' ratios; for the"
-        echo "step start, the difference of the medians and its bootstrap 95% interval"
-        echo "(bench/median_diff.py): a step takes about 200 ms and varies by tens."
+        echo "The last column: qrun's median time per message over bare's, and for the step start the"
+        echo "difference of the medians, each with its bootstrap 95% interval (bench/median_diff.py):"
+        echo "a step takes about 200 ms and varies by tens, a run's time per message by a quarter."
         echo
         echo "| target | measured | verdict |"
         echo "|---|---|---|"

@@ -60,6 +60,13 @@ overtime=$(cat "$T/overtime")
 srun_as -n2 --mpi=pmix "$QRUN" --join "$T/m.ini" -- mpi_probe hello
 is "$RC:$OUT" "0:rank 0 of 2
 rank 1 of 2" "srun --mpi=pmix qrun --join: 2-rank MPI hello"
+# A site binds ranks to CPUs (task/affinity here, on request): qrun keeps it.
+cpus() { srun_as -n2 --cpu-bind=cores "$@" awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status; }
+cpus
+bare=$OUT
+cpus "$QRUN" --join "$T/m.ini" --
+[ "$(printf '%s\n' $bare | sort -u | grep -cx '[0-9]*')" = 2 ] && [ "$RC:$OUT" = "0:$bare" ]
+ok $? "srun --cpu-bind=cores qrun --join: each rank keeps its own CPU ($(echo $bare) bare, $(echo $OUT) in qrun)"
 export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=cma
 srun_as -n2 --mpi=pmix "$QRUN" --join "$T/m.ini" -- mpi_probe pingpong 4194304 10
 like "$RC:$OUT" "^0:pingpong 4194304 ok " "4 MiB ping-pong with cross-memory attach required (vader, single copy = cma)"

@@ -46,7 +46,7 @@ static int pingpong(int rank, size_t bytes, int n)
                 good &= buf[i] == 1;
         qsort(rounds, 5, sizeof(double), cmp);
         if (rank == 0)
-                printf("pingpong %zu %s %.2f\n", bytes, good ? "ok" : "CORRUPT", rounds[2]);
+                printf("pingpong %zu %s %.3f\n", bytes, good ? "ok" : "CORRUPT", rounds[2]);
         free(buf);
         return good ? 0 : 1;
 }

@@ -15,7 +15,9 @@
 # cgroup (v1) process tracker (a step's end kills every process of it, the
 # detached ones too: qrun's holders and image servers), job completions in a
 # text file, accounting in slurmdbd (sacct; no limits enforced, no
-# associations needed), PMIx and PMI-2 for MPI, the SPANK plugins of
+# associations needed), PMIx and PMI-2 for MPI, CPU binding on request only
+# (task/affinity with no default binding: srun --cpu-bind=cores binds,
+# bench/mpi.sh does), the SPANK plugins of
 # plugstack.conf (empty: a test adds its own). Ports 16817-16819, not the
 # defaults: a site's Slurm may run here; MariaDB has a unix socket in
 # SLURM_DIR and no TCP port. Accounting adds 3-4 s to the start (a second of
@@ -43,7 +45,8 @@ SlurmdPidFile=$SLURM_DIR/slurmd.pid
 SlurmctldLogFile=$SLURM_DIR/slurmctld.log
 SlurmdLogFile=$SLURM_DIR/slurmd.log
 ProctrackType=proctrack/cgroup
-TaskPlugin=task/none
+TaskPlugin=task/affinity
+TaskPluginParam=None
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 MpiDefault=none
