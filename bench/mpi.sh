@@ -8,10 +8,11 @@
 # (tests/helper/mpi-image.sh): an 8-byte ping-pong (latency, 100,000 round
 # trips) and a 4 MiB one (bandwidth, 400 round trips); each run reports the
 # median of its 5 inner rounds, and the table shows the median over ROUNDS.
-# Rounds that short a process's first tenth of a second are slow on this
-# VM: with 2,000 and 50 round trips a third of the runs, bare and under qrun
-# alike, took twice as long in every inner round; with 30 to 100 ms per inner
-# round no run did (a warm-up every MPI benchmark has).
+# Some runs take twice as long in every inner round, bare and under qrun
+# alike (on the 2-vCPU VM of 2026-12-03: a third of the runs with 2,000 and 50
+# round trips, whose rounds last a few ms; 1 to 4 of 15 per side with these
+# counts, 30 to 400 ms per round): the medians pass over them, and the
+# intervals below show what they leave.
 # Then hyperfine times the start of a step, srun -n2 /bin/true against srun
 # -n2 qrun --join m.ini -- /bin/true, qrun without join and bench/floor.c
 # (the least a launcher adds), STARTS runs each (default 20), in alternating
@@ -41,6 +42,8 @@ cp "$REPO/build/qrun" "$WORK/qrun"
 mpicc -O2 -o "$WORK/mpi_probe" "$REPO/tests/hpc/mpi_probe.c"
 (cd "$REPO" && musl-gcc -static "${QRUN_AUX_CFLAGS[@]}" -Werror bench/floor.c -o "$WORK/floor")
 printf '[rootfs]\npath = %s/rootfs\n[process]\ncommand = mpi_probe\n' "$img" >"$WORK/m.ini"
+# What join mode implies (join.h), without join: mount mode, dev = minimal.
+printf '[mounts]\nproc = true\ndev = minimal\n' | cat "$WORK/m.ini" - >"$WORK/mm.ini"
 chmod -R a+rX "$WORK"
 bind=--cpu-bind=cores
 # The binding is the premise of the comparison: check that each rank has a CPU of its own.
@@ -84,10 +87,14 @@ cmds[bare]="srun -n2 $bind /bin/true"
 cmds[qrun]="srun -n2 $bind $q /bin/true"
 # What any launch costs, join or not: qrun in chroot mode, each rank alone.
 cmds[plain]="srun -n2 $bind $WORK/qrun $WORK/m.ini -- /bin/true"
+# Join mode implies mount mode. Each rank alone in mount mode builds the tree
+# that join mode builds once (/proc, /dev, the passwd entry): this row tells
+# the tree's cost from what sharing one tree costs.
+cmds[mount]="srun -n2 $bind $WORK/qrun $WORK/mm.ini -- /bin/true"
 # The least any container launcher can add here: bench/floor.c (new user,
 # pid, ipc and uts namespaces, the id maps, fork, chroot, exec; nothing else).
 cmds[floor]="srun -n2 $bind $WORK/floor $img/rootfs /bin/true"
-starters=(bare qrun plain floor)
+starters=(bare qrun plain mount floor)
 baseline_label="qrun --join, baseline ($(basename "${QRUN_BASELINE:-none}"))"
 extra=()
 if [ -n "${QRUN_BASELINE:-}" ]; then
@@ -100,10 +107,12 @@ start_rounds=$(((starts + 9) / 10))
 alternating_rounds "$start_rounds" "$(((starts + start_rounds - 1) / start_rounds))" 2 "${starters[@]}"
 [ -n "${QRUN_BASELINE:-}" ] && extra=("$baseline_label=${files[baseline]}")
 start_table=$(python3 "$BENCH_DIR/stats.py" bare "bare=${files[bare]}" "qrun=${files[qrun]}" \
-        "qrun without join (chroot mode)=${files[plain]}" "floor (bench/floor.c)=${files[floor]}" \
+        "qrun without join (chroot mode)=${files[plain]}" \
+        "qrun without join (mount mode)=${files[mount]}" "floor (bench/floor.c)=${files[floor]}" \
         "${extra[@]}")
 start_bare=$(median_of bare "$start_table") start_qrun=$(median_of qrun "$start_table")
 start_plain=$(median_of "qrun without join (chroot mode)" "$start_table")
+start_mount=$(median_of "qrun without join (mount mode)" "$start_table")
 start_floor=$(median_of "floor (bench/floor.c)" "$start_table")
 # added WHO [REF]: "+D ms (95%: +L to +H)", WHO's median step start minus
 # REF's (bare's by default)
@@ -132,6 +141,7 @@ start_diff=${added_qrun%% *} # the table's own figure, sign included
         echo "| 4 MiB ping-pong bandwidth (median of $rounds runs) | $(mbs "$bw_bare") MB/s | $(mbs "$bw_qrun") MB/s | time ×$bw_ratio (95%: $bw_low to $bw_high) |"
         echo "| \`srun -n2\` step start, /bin/true ($starts runs) | $start_bare ms | $start_qrun ms | $added_qrun |"
         echo "| the same through qrun without join (chroot mode, for scale) | $start_bare ms | $start_plain ms | $(added plain) |"
+        echo "| the same through qrun without join in mount mode (each rank its own tree) | $start_bare ms | $start_mount ms | $(added mount) |"
         echo "| the same through the floor program (the least a launcher adds here) | $start_bare ms | $start_floor ms | $(added floor) |"
         [ -z "${QRUN_BASELINE:-}" ] ||
                 echo "| $baseline_label | $start_bare ms | $(median_of "$baseline_label" "$start_table") ms | $(added baseline) |"
@@ -141,6 +151,8 @@ start_diff=${added_qrun%% *} # the table's own figure, sign included
         echo "| difference of the step start medians | ms (95% interval) |"
         echo "|---|---:|"
         echo "| join mode's own part: qrun --join − qrun without join | $(added qrun plain) |"
+        echo "| of which the tree: mount mode − chroot mode | $(added mount plain) |"
+        echo "| and the sharing (one tree, built before the other rank enters it): qrun --join − mount mode | $(added qrun mount) |"
         echo "| qrun without join − the floor program | $(added plain floor) |"
         [ -z "${QRUN_BASELINE:-}" ] ||
                 echo "| qrun --join − $baseline_label | $(added qrun baseline) |"
