@@ -14,16 +14,16 @@
 # counts, 30 to 400 ms per round): the medians pass over them, and the
 # intervals below show what they leave.
 # Then hyperfine times the start of a step, srun -n2 /bin/true against srun
-# -n2 qrun --join m.ini -- /bin/true, qrun without join and bench/floor.c
-# (the least a launcher adds), STARTS runs each (default 20), in alternating
-# rounds. Every srun binds its ranks to cores (--cpu-bind=cores, as a site's
-# task/affinity or task/cgroup does): unbound, both ranks' busy polling
-# sometimes shares one of the two CPUs and a transfer takes twice as long,
-# bare and under qrun alike. Targets: latency and bandwidth within 5% of bare, and
-# qrun adding at most 2 ms to the step start. QRUN_BASELINE=OLD-QRUN adds a
-# step-start row for another qrun binary under --join (an A/B in one run). Writes
-# bench/results/70-mpi.md. Needs root (Slurm's daemons); runs every srun as
-# the bench user.
+# -n2 qrun --join m.ini -- /bin/true, qrun without join (chroot and mount
+# mode) and bench/floor.c (the least a launcher adds), STARTS runs each
+# (default 20), in alternating rounds. Every srun binds its ranks to cores
+# (--cpu-bind=cores), bare and under qrun alike: as sites run MPI
+# (task/affinity or task/cgroup), and neither rank's busy polling ever shares
+# the other's CPU. Targets: latency and bandwidth within 5% of bare, and qrun
+# adding at most 2 ms to the step start. QRUN_BASELINE=OLD-QRUN adds a
+# step-start row for another qrun binary under --join (an A/B in one run).
+# Writes bench/results/70-mpi.md. Needs root (Slurm's daemons); runs every
+# srun as the bench user.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-5}
@@ -159,7 +159,7 @@ start_diff=${added_qrun%% *} # the table's own figure, sign included
         echo
         echo "The last column: qrun's median time per message over bare's, and for the step start the"
         echo "difference of the medians, each with its bootstrap 95% interval (bench/median_diff.py):"
-        echo "a step takes about 200 ms and varies by tens, a run's time per message by a quarter."
+        echo "a step takes 150-200 ms and varies by tens, a run's time per message by a quarter."
         echo
         echo "| target | measured | verdict |"
         echo "|---|---|---|"
