@@ -36,22 +36,31 @@ CFLAGS=("${QRUN_CFLAGS[@]}" -I"$QRUN_MUSL_INCLUDE" -I"$QRUN_DEPS/include" "${QRU
 # ---- the image libraries, built for musl once per recipe (cached) ----
 tools/build-deps.sh "$QRUN_DEPS"
 
-# ---- no constructor of nettle in qrun ----
-# nettle's fat_init (which code paths: SHA-NI...) runs at every start of a
-# static binary, a launch that never hashes included: CPUID instructions (each
-# a VM exit, 8-24 us on the development VM) and pages of code and data touched
-# in the middle of the binary. nettle chooses on first use when no constructor
-# did (its *_init stubs), so qrun links a copy of the archive whose fat member
-# carries no .init_array; the cache keeps the original. (liblzma's
-# crc64_set_func cannot go the same way: built with a constructor, liblzma has
-# no first-use fallback and crc64 would call a null pointer.)
+# ---- no constructors of nettle and liblzma at every start of qrun ----
+# nettle's fat_init (which code paths: SHA-NI...) and liblzma's crc64_set_func
+# (CLMUL or not) run at every start of a static binary, a launch that never
+# hashes or decompresses included: CPUID instructions (each a VM exit, 8-24 us
+# on the development VM) and pages of code and data touched in the middle of
+# the binary. So qrun links copies of the archives whose members carry no
+# .init_array; the cache keeps the originals. nettle chooses on first use when
+# no constructor did (its *_init stubs). liblzma has no such fallback (its
+# CRC-64 would call a null pointer), so its constructor is renamed
+# qrun_lzma_crc64_init, made global, and called by every process that may
+# decode xz before it does (blob_prepare_xz: qrun import, the SquashFS server).
 mkdir -p build/lib build/lib/members
-for spec in libnettle.a:fat-x86_64.o; do
-        archive=${spec%%:*} member=${spec#*:}
+for spec in libnettle.a:fat-x86_64.o: liblzma.a:liblzma_la-crc64_fast.o:crc64_set_func=qrun_lzma_crc64_init; do
+        IFS=: read -r archive member rename <<<"$spec"
         cp "$QRUN_DEPS/lib/$archive" "build/lib/$archive.tmp"
         (cd build/lib/members && ar x "../$archive.tmp" "$member" &&
-                objcopy --remove-section=.init_array "$member" && ar r "../$archive.tmp" "$member" 2>/dev/null &&
-                rm "$member")
+                objcopy --remove-section=.init_array "$member" &&
+                if [ -n "$rename" ]; then
+                        objcopy --redefine-sym "$rename" "$member" &&
+                                objcopy --globalize-symbol="${rename#*=}" "$member" &&
+                                nm "$member" | grep -q " T ${rename#*=}$" ||
+                                { echo "build.sh: no global ${rename#*=} in $archive's $member" >&2; exit 1; }
+                fi &&
+                ar r "../$archive.tmp" "$member" 2>/dev/null && rm "$member") ||
+                { echo "build.sh: unable to take the constructor out of $archive's $member" >&2; exit 1; }
         mv -f "build/lib/$archive.tmp" "build/lib/$archive"
 done
 

@@ -33,6 +33,11 @@ struct blob {
         struct failure failure; /* what failed, when a function returns -1 */
 };
 
+/* liblzma's choice of CRC-64 code, which qrun's build takes out of the start
+ * of every launch (build.sh): called by every process that may decode xz,
+ * before it does (qrun import, the SquashFS server). */
+void blob_prepare_xz(void);
+
 /* Starts reading fd (which the blob then owns). -1 with b->failure set. */
 int blob_open(struct blob *b, int fd, const char *name, bool hash_data);
 

@@ -703,6 +703,7 @@ int import_main(int argc, char **argv)
         struct import_options o = {0};
         struct source src;
         struct image img = {0};
+        blob_prepare_xz(); /* before libarchive or a blob can decode xz */
         parse_args(argc, argv, &o);
         parse_source(o.source, &src);
         check_dest(&o);

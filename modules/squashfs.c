@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "squashfs.h"
+#include "blob.h"
 #include "common.h"
 #include "config.h"
 #include "landlock.h"
@@ -385,6 +386,7 @@ static int server_prepare(struct server *s, int image, int dir, const char *name
         char path[32], lock[64];
         snprintf(path, sizeof(path), "/proc/self/fd/%d", image); /* the file checked */
         snprintf(lock, sizeof(lock), "%s.lock", name);
+        blob_prepare_xz(); /* an image may be xz-compressed */
         sqfs_ll *ll = sqfs_ll_open(path, 0);
         char *argv[] = {"qrun-squashfs", NULL};
         struct fuse_args args = FUSE_ARGS_INIT(1, argv);
