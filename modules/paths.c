@@ -66,9 +66,15 @@ bool path_search_next(const char **list, const char *name, char *buf, size_t siz
                 size_t len = strcspn(dir, ":");
                 /* An empty entry means the current directory, except a trailing one. */
                 *list = dir[len] == ':' && dir[len + 1] ? dir + len + 1 : NULL;
-                int n = snprintf(buf, size, "%.*s%s%s", (int)len, dir, len ? "/" : "", name);
-                if (n >= 0 && (size_t)n < size)
+                /* By hand: the command's PATH search runs this, and snprintf's
+                 * frame would take it onto a new stack page (process_exec). */
+                size_t name_len = strlen(name), slash = len ? 1 : 0;
+                if (len + slash + name_len < size) {
+                        memcpy(buf, dir, len);
+                        memcpy(buf + len, "/", slash);
+                        memcpy(buf + len + slash, name, name_len + 1);
                         return true;
+                }
         }
         return false;
 }
