@@ -76,8 +76,9 @@ tools/check-style.sh
 [ -n "$quick" ] || FUZZ_OUT=build/fuzz-smoke tests/fuzz/run.sh "${QRUN_FUZZ_SECONDS:-10}"
 
 suites=(tests/integration/*.t tests/security/*.t tests/reliability/*.t)
-# tests/hpc: a real Slurm and MPI, once (the sanitized pass adds nothing there)
-prove --exec '' build/tests/*.t "${suites[@]}" tests/hpc/*.t
+# tests/hpc: a real Slurm and MPI; tests/packaging: Dockerfile.build built with
+# podman. Once each: the sanitized pass adds nothing there.
+prove --exec '' build/tests/*.t "${suites[@]}" tests/hpc/*.t tests/packaging/*.t
 [ -n "$quick" ] && exit 0
 
 # ---- the same suites against qrun built with ASan and UBSan ----

@@ -6,8 +6,8 @@
 #   build          build.sh: build/qrun, the profile generator, build/rootfs
 #   test           tests/run.sh: build's, the style check, the aarch64 check,
 #                  bwrap (comparisons), umoci, skopeo, a registry (import), what
-#                  builds the Debian image (tests/helper/debian-image.sh) and
-#                  makes SquashFS files
+#                  builds the Debian image (tests/helper/debian-image.sh),
+#                  makes SquashFS files and builds Dockerfile.build (podman)
 #   hpc            tests/hpc and bench/mpi.sh: Slurm (slurmctld, slurmd,
 #                  slurmdbd with MariaDB, the client, spank.h), munge, Open
 #                  MPI (mpicc builds the probe of the MPI rootfs), and what
@@ -47,6 +47,8 @@ add() { # PURPOSE: its packages, after those of what it builds on
                 # import.t builds, pushes and compares images; debian-image.sh
                 # builds the Debian image; images.t makes SquashFS files
                 packages+=(umoci skopeo docker-registry squashfs-tools zstd xz-utils debootstrap curl)
+                # tests/packaging/dockerfile.t builds Dockerfile.build
+                packages+=(podman)
                 ;;
         hpc)
                 add build
