@@ -204,6 +204,13 @@ open_dev_fuse() {
         return 0
 }
 
+# mirror_answers URL: true when the Debian mirror at URL serves bookworm's
+# Release file within 30 s. Tests that install packages from it skip, with
+# the reason, when it does not.
+mirror_answers() {
+        timeout 30 curl -fsI "$1/dists/bookworm/Release" >/dev/null 2>&1
+}
+
 # manifest FILE: writes stdin to FILE, a manifest whose [rootfs] defaults to
 # $ROOTFS if the text has no [rootfs] section.
 manifest() {

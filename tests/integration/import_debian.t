@@ -86,7 +86,7 @@ fi
 # chown); with [user] fakeroot = true they work. Needs Debian's mirror, which
 # test machines reach; skipped (with the reason) when it does not answer.
 mirror=${QRUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-if timeout 30 curl -fsI "$mirror/dists/bookworm/Release" >/dev/null 2>&1; then
+if mirror_answers "$mirror"; then
         apt_manifest() { # OVERLAY: the Debian tree as root, with the host's DNS
                 printf '[rootfs]\npath = %s\n%s[user]\nuid = 0\nfakeroot = true\n[mounts]\nproc = true\ndev = minimal\nbind = /etc/resolv.conf:/etc/resolv.conf:ro\nbind = %s:/debs:ro\n[process]\ncommand = /bin/sh\nenv = DEBIAN_FRONTEND=noninteractive\n' \
                         "$T/imp/deb" "$1" "$T/debs"
